@@ -1,0 +1,245 @@
+"""Data shapes shared by the API, the store, the executors and the runner.
+
+`JobRequest` is the create-job body (original field names). Its per-field rules live here, next to
+the fields; rules that need several fields or today's date live in `validation.py`.
+`JobSpec` is the same request without the access token: it is what the store keeps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, field_validator
+
+_ACCOUNT_ID = re.compile(r"^act_\d{1,20}$")
+_JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
+_SPREADSHEET_ID = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+_SPREADSHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+_TIKTOK_ID = re.compile(r"^\d{1,32}$")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class TaskType(StrEnum):
+    FACEBOOK_DAILY = "facebook_daily"
+    FACEBOOK_PERFORMANCE = "facebook_performance"
+    FACEBOOK_BREAKDOWN = "facebook_breakdown"
+    PRODUCT = "product"
+    CREATIVE = "creative"
+
+    @property
+    def platform(self) -> Platform:
+        return Platform.TIKTOK if self in (TaskType.PRODUCT, TaskType.CREATIVE) else Platform.FACEBOOK
+
+
+TASK_TYPE_ALIASES = {"tiktok_product": TaskType.PRODUCT, "tiktok_creative": TaskType.CREATIVE}
+
+
+class Platform(StrEnum):
+    FACEBOOK = "facebook"
+    TIKTOK = "tiktok"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.SUCCESS, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class Account(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    name: str = ""
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _normalise_id(cls, value: object) -> str:
+        text = str(value).strip()
+        if text.isdigit():
+            text = f"act_{text}"
+        if not _ACCOUNT_ID.match(text):
+            raise ValueError(f"account id '{text}' must look like act_1234567890 (or bare digits)")
+        return text
+
+
+class JobSpec(BaseModel):
+    """Everything a job needs except its access token."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    task_type: TaskType
+    job_id: str
+    task_id: str | None = None
+    start_date: date
+    end_date: date
+    user_email: EmailStr
+    spreadsheet_id: str | None = None
+    sheet_name: str
+    is_overwrite: bool = False
+    accounts: list[Account] = Field(default_factory=list)
+    advertiser_id: str | None = None
+    store_id: str | None = None
+    advertiser_name: str | None = None
+    store_name: str | None = None
+    template_name: str | None = None
+    selected_fields: list[str] = Field(default_factory=list)
+    destination: Literal["sheets", "csv", "xlsx"] = "sheets"
+
+    @field_validator("task_type", mode="before")
+    @classmethod
+    def _known_task_type(cls, value: object) -> object:
+        text = str(value).strip()
+        if text in TASK_TYPE_ALIASES:
+            return TASK_TYPE_ALIASES[text]
+        known = [t.value for t in TaskType] + list(TASK_TYPE_ALIASES)
+        if text not in known:
+            raise ValueError(f"unknown task_type '{text}'; use one of {', '.join(known)}")
+        return text
+
+    @field_validator("job_id")
+    @classmethod
+    def _job_id_shape(cls, value: str) -> str:
+        if not _JOB_ID.match(value):
+            raise ValueError(
+                "job_id must be 1-128 characters: letters, digits and . _ : @ - (no spaces or slashes)"
+            )
+        return value
+
+    @field_validator("spreadsheet_id")
+    @classmethod
+    def _spreadsheet_id_shape(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        found = _SPREADSHEET_URL.search(value)
+        candidate = found.group(1) if found else value
+        if not _SPREADSHEET_ID.match(candidate):
+            raise ValueError(
+                "spreadsheet_id must be the id from the sheet's URL "
+                "(docs.google.com/spreadsheets/d/<id>/edit): 20-100 letters, digits, - or _"
+            )
+        return candidate
+
+    @field_validator("sheet_name")
+    @classmethod
+    def _sheet_name_shape(cls, value: str) -> str:
+        if not 1 <= len(value) <= 100:
+            raise ValueError("sheet_name must be 1-100 characters long")
+        if _CONTROL_CHARS.search(value):
+            raise ValueError("sheet_name cannot contain line breaks, tabs or other control characters")
+        return value
+
+    @field_validator("accounts", mode="before")
+    @classmethod
+    def _accounts_as_objects(cls, value: object) -> object:
+        # The seed README documents accounts as bare strings; the original's clients send {id, name}.
+        if isinstance(value, list):
+            return [{"id": item} if isinstance(item, str | int) else item for item in value]
+        return value
+
+    @field_validator("advertiser_id", "store_id", mode="before")
+    @classmethod
+    def _tiktok_id_shape(cls, value: object) -> object:
+        if value is None or value == "":
+            return None
+        text = str(value).strip()
+        if not _TIKTOK_ID.match(text):
+            raise ValueError("must be the numeric id shown in TikTok Ads Manager / Seller Center")
+        return text
+
+    @field_validator("selected_fields")
+    @classmethod
+    def _no_blank_fields(cls, value: list[str]) -> list[str]:
+        cleaned = [field.strip() for field in value]
+        if any(not field for field in cleaned):
+            raise ValueError("selected_fields cannot contain empty names")
+        return cleaned
+
+    @property
+    def platform(self) -> Platform:
+        return self.task_type.platform
+
+    def fingerprint(self) -> str:
+        """Identity of the work asked for: the same body again is the same job."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class JobRequest(JobSpec):
+    """The create-job body: the spec plus the platform access token."""
+
+    access_token: SecretStr | None = None
+    is_first_chunk: bool = False  # sent by the original's clients, unused since 2026-02
+
+    def spec(self) -> JobSpec:
+        return JobSpec.model_validate(self.model_dump(exclude={"access_token", "is_first_chunk"}))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Job(BaseModel):
+    job_id: str
+    spec: JobSpec
+    fingerprint: str
+    status: JobStatus = JobStatus.QUEUED
+    progress: int = Field(0, ge=0, le=100)
+    message: str = "Queued"
+    attempt: int = 1
+    recoveries: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    rows_written: int = 0
+    destination_url: str | None = None
+    cancel_requested: bool = False
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    checkpoint: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.finished_at or utcnow()
+        return round((end - self.started_at).total_seconds(), 2)
+
+
+class LogLine(BaseModel):
+    job_id: str
+    seq: int = 0  # assigned by the store, increasing per job
+    ts: datetime = Field(default_factory=utcnow)
+    level: str = "INFO"
+    attempt: int = 1
+    message: str
+
+
+class ApiCall(BaseModel):
+    job_id: str
+    ts: datetime = Field(default_factory=utcnow)
+    platform: str
+    endpoint: str
+    http_status: int | None = None  # None when no response arrived (timeout, refused)
+    duration_ms: float
+    usage: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+
+
+class JobFilter(BaseModel):
+    status: JobStatus | None = None
+    task_type: TaskType | None = None
+    template_name: str | None = None
+    user_email: str | None = None
+    q: str | None = None  # substring of job_id, user_email or sheet_name
+    since: datetime | None = None  # created_at >= since

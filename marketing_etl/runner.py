@@ -1,0 +1,169 @@
+"""run_job(): the one place that runs a job, whoever calls it (local pool, Celery task, CLI, tests).
+
+Claim the job -> fetch (source) -> transform -> write (destination) -> record the outcome.
+Every exception becomes a final status with a message a marketer can act on; the token is
+dropped on success and kept for a while on failure so that a retry needs no new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import timedelta
+
+from marketing_etl.context import JobContext, activate, install_job_log_handler
+from marketing_etl.errors import EtlError, FatalError, JobCancelled
+from marketing_etl.models import Job, JobStatus, utcnow
+from marketing_etl.plugins import Plugins, Report, WriteResult
+from marketing_etl.settings import Settings
+from marketing_etl.storage.base import Store
+from marketing_etl.tokens import TokenVault
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunnerDeps:
+    store: Store
+    vault: TokenVault
+    settings: Settings
+    plugins: Plugins
+    owner: str  # who holds the lease: "<host>:<pid>:<thread or task>"
+
+
+def run_job(job_id: str, deps: RunnerDeps) -> JobStatus | None:
+    """Run one QUEUED job to a final status. Returns that status, or None if the job was not
+    QUEUED (already taken by another worker, cancelled before start, or unknown)."""
+    install_job_log_handler()
+    now = utcnow()
+    lease_until = now + timedelta(seconds=deps.settings.job_lease_s)
+    job = deps.store.claim(job_id, deps.owner, lease_until, now)
+    if job is None:
+        return None
+    ctx = JobContext(
+        job=job,
+        store=deps.store,
+        settings=deps.settings,
+        access_token=deps.vault.get(job_id, now),
+        deadline=time.monotonic() + deps.settings.job_soft_time_limit_s,
+    )
+    heartbeat = _Heartbeat(deps, ctx)
+    heartbeat.start()
+    try:
+        with activate(ctx):
+            return _run_claimed(job, ctx, deps)
+    finally:
+        heartbeat.stop()
+
+
+def _run_claimed(job: Job, ctx: JobContext, deps: RunnerDeps) -> JobStatus:
+    spec = job.spec
+    attempt_note = f" (attempt {job.attempt})" if job.attempt > 1 else ""
+    ctx.progress(0, f"Starting {spec.task_type.value} report{attempt_note}")
+    try:
+        result = _pipeline(ctx, deps.plugins)
+    except JobCancelled:
+        return _finish(ctx, deps, JobStatus.CANCELLED, f"Cancelled by user. {_written(ctx)}")
+    except EtlError as exc:
+        if exc.detail:
+            ctx.log(exc.detail, "ERROR")
+        return _finish(ctx, deps, JobStatus.FAILED, f"{exc.user_message} {_written(ctx)}")
+    except Exception as exc:
+        ctx.log(traceback.format_exc(), "ERROR")
+        message = (
+            f"Unexpected internal error ({type(exc).__name__}: {exc}). "
+            f"Please report it with the job id. {_written(ctx)}"
+        )
+        return _finish(ctx, deps, JobStatus.FAILED, message)
+    done = f"Wrote {result.rows_written} rows"
+    if result.url:
+        done += f" to {result.url}"
+    return _finish(ctx, deps, JobStatus.SUCCESS, done, result)
+
+
+def _pipeline(ctx: JobContext, plugins: Plugins) -> WriteResult:
+    spec = ctx.spec
+    source = plugins.sources.get(spec.task_type.value)
+    if source is None:
+        raise FatalError(f"{spec.task_type.value} reports are not available in this installation.")
+    destination = plugins.destinations.get(spec.destination)
+    if destination is None:
+        raise FatalError(f"Writing to {spec.destination} is not available in this installation.")
+    ctx.check_cancel(force=True)
+    report: Report = source.fetch(ctx)
+    for transform in plugins.transforms:
+        ctx.check_cancel()
+        report = transform(ctx, report)
+    ctx.check_cancel(force=True)
+    return destination.write(ctx, report)
+
+
+def _written(ctx: JobContext) -> str:
+    if ctx.rows_written == 0:
+        return "Nothing was written to the destination."
+    return f"{ctx.rows_written} rows had already been written; a retry continues from there."
+
+
+def _finish(
+    ctx: JobContext,
+    deps: RunnerDeps,
+    status: JobStatus,
+    message: str,
+    result: WriteResult | None = None,
+) -> JobStatus:
+    now = utcnow()
+    fields: dict[str, object] = {
+        "status": status,
+        "message": ctx.redact(message),
+        "finished_at": now,
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "cancel_requested": False,
+    }
+    if result is not None:
+        fields.update(progress=100, rows_written=result.rows_written, destination_url=result.url)
+    applied = deps.store.transition(ctx.job_id, [JobStatus.RUNNING], **fields)
+    ctx.log(message, "ERROR" if status is JobStatus.FAILED else "INFO")
+    if status is JobStatus.SUCCESS:
+        deps.vault.on_success(ctx.job_id)
+    else:
+        deps.vault.on_failure(ctx.job_id, now)
+    if not applied:
+        log.warning("job %s was no longer RUNNING when it finished as %s", ctx.job_id, status)
+    return status
+
+
+class _Heartbeat:
+    """Renews the job's lease while it runs, so a crashed worker's job can be recovered."""
+
+    def __init__(self, deps: RunnerDeps, ctx: JobContext) -> None:
+        self._deps = deps
+        self._ctx = ctx
+        self._stop = threading.Event()
+        self._interval_s = max(1.0, deps.settings.job_lease_s / 3)
+        self._thread = threading.Thread(
+            target=self._loop, name=f"lease-{ctx.job_id}", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        lease_s = self._deps.settings.job_lease_s
+        while not self._stop.wait(self._interval_s):
+            until = utcnow() + timedelta(seconds=lease_s)
+            try:
+                still_ours = self._deps.store.renew_lease(self._ctx.job_id, self._deps.owner, until)
+            except Exception:
+                log.exception("lease renewal failed for job %s", self._ctx.job_id)
+                continue
+            if not still_ours:
+                self._ctx.mark_lease_lost()
+                return

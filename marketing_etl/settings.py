@@ -1,0 +1,126 @@
+"""The one typed Settings object, read from the environment and `.env`.
+
+Nothing here runs at import time: `get_settings()` builds (and caches) the object on first use,
+so tests and the CLI can change the environment before anything reads it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_DATABASE_SCHEMES = ("sqlite", "postgresql", "mongodb")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    host: str = "127.0.0.1"
+    port: int = Field(8011, ge=1, le=65535)
+    data_dir: Path = Path("./data")
+
+    database_url: str | None = None
+    mongo_uri: str | None = None
+    mongo_database: str = "marketing_etl"
+
+    redis_url: str | None = None
+    redis_host: str | None = None
+    redis_port: int = Field(6379, ge=1, le=65535)
+    redis_password: str | None = None
+    executor: Literal["local", "celery"] | None = None
+
+    google_credentials_path: Path = Path("./credentials.json")
+    google_sheets_api_url: str = "https://sheets.googleapis.com"
+    facebook_graph_url: str = "https://graph.facebook.com"
+    facebook_api_version: str = "v25.0"
+    tiktok_api_url: str = "https://business-api.tiktok.com/open_api/v1.3"
+    fx_api_url: str = (
+        "https://cdn.jsdelivr.net/npm/@fawazahmed0/currency-api@{date}/v1/currencies/{base}.json"
+    )
+
+    secret_key: str | None = None
+    token_retention_s: int = Field(86_400, ge=0)
+    max_concurrent_jobs: int = Field(4, ge=1, le=64)
+    job_lease_s: int = Field(60, ge=5)
+    job_soft_time_limit_s: int = Field(3_300, ge=10)
+    job_time_limit_s: int = Field(3_600, ge=10)
+
+    dashboard_username: str | None = None
+    dashboard_password: str | None = None
+    dashboard_htpasswd: Path | None = None
+    api_keys: str | None = None
+    extra_plugins: str | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme = value.split(":", 1)[0].split("+", 1)[0].lower()
+        if scheme == "postgres":
+            return "postgresql" + value[len("postgres") :]
+        if scheme not in SUPPORTED_DATABASE_SCHEMES:
+            supported = ", ".join(f"{s}://" for s in SUPPORTED_DATABASE_SCHEMES)
+            raise ValueError(f"DATABASE_URL scheme '{scheme}' is not supported; use one of {supported}")
+        return value
+
+    @field_validator("facebook_api_version")
+    @classmethod
+    def _version_shape(cls, value: str) -> str:
+        if not value.startswith("v") or not value[1:].replace(".", "").isdigit():
+            raise ValueError("FACEBOOK_API_VERSION must look like v25.0")
+        return value
+
+    @field_validator("dashboard_htpasswd")
+    @classmethod
+    def _htpasswd_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"DASHBOARD_HTPASSWD file {value} does not exist; create it with htpasswd -B")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.executor == "celery" and self.broker_url is None:
+            raise ValueError("EXECUTOR=celery needs REDIS_URL (or REDIS_HOST) to reach the broker")
+        if self.job_soft_time_limit_s >= self.job_time_limit_s:
+            raise ValueError("JOB_SOFT_TIME_LIMIT_S must be smaller than JOB_TIME_LIMIT_S")
+        if bool(self.dashboard_username) != bool(self.dashboard_password):
+            raise ValueError("set DASHBOARD_USERNAME and DASHBOARD_PASSWORD together")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        if self.mongo_uri:
+            return self.mongo_uri
+        return f"sqlite:///{(self.data_dir / 'marketing_etl.db').as_posix()}"
+
+    @property
+    def broker_url(self) -> str | None:
+        if self.redis_url:
+            return self.redis_url
+        if self.redis_host:
+            auth = f":{quote(self.redis_password, safe='')}@" if self.redis_password else ""
+            return f"redis://{auth}{self.redis_host}:{self.redis_port}/0"
+        return None
+
+    @property
+    def resolved_executor(self) -> Literal["local", "celery"]:
+        if self.executor:
+            return self.executor
+        return "celery" if self.broker_url else "local"
+
+    @property
+    def api_key_list(self) -> list[str]:
+        return [key.strip() for key in (self.api_keys or "").split(",") if key.strip()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

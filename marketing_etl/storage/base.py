@@ -1,0 +1,110 @@
+"""The Store protocol: what the API, executors and runner need from a database.
+
+Every backend (SQL via SQLAlchemy Core, MongoDB via pymongo) implements exactly this and passes
+the shared contract suite in tests/storage/. Times are timezone-aware UTC datetimes.
+State changes that two processes may race on (claiming, finishing, cancelling) are
+compare-and-set: they name the statuses they expect and return whether they applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
+
+# Fields of Job that `update_job` / `transition` may set. Anything else is a programming error.
+MUTABLE_JOB_FIELDS = frozenset(
+    {
+        "status",
+        "progress",
+        "message",
+        "attempt",
+        "recoveries",
+        "started_at",
+        "finished_at",
+        "rows_written",
+        "destination_url",
+        "cancel_requested",
+        "lease_owner",
+        "lease_expires_at",
+        "checkpoint",
+    }
+)
+
+
+class Store(Protocol):
+    # lifecycle
+    def init(self) -> None:
+        """Create tables/collections and indexes if missing (idempotent)."""
+
+    def close(self) -> None: ...
+
+    def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+
+    # jobs
+    def insert_job(self, job: Job) -> bool:
+        """Insert atomically; False (and no change) if the job_id exists."""
+
+    def get_job(self, job_id: str) -> Job | None: ...
+
+    def update_job(self, job_id: str, **fields: Any) -> None:
+        """Set fields unconditionally (progress, message, checkpoint ...)."""
+
+    def transition(
+        self, job_id: str, expected: Iterable[JobStatus], **fields: Any
+    ) -> bool:
+        """Set fields only if the job's status is one of `expected`; True if it applied."""
+
+    def claim(self, job_id: str, owner: str, lease_until: datetime, now: datetime) -> Job | None:
+        """QUEUED -> RUNNING with a lease for `owner`; None if the job was not QUEUED.
+        started_at is set to `now`; progress and message are left to the caller."""
+
+    def renew_lease(self, job_id: str, owner: str, lease_until: datetime) -> bool:
+        """Extend the lease if `owner` still holds it and the job is RUNNING."""
+
+    def queued_job_ids(self, limit: int) -> list[str]:
+        """Oldest QUEUED jobs first."""
+
+    def expired_leases(self, now: datetime) -> list[Job]:
+        """RUNNING jobs whose lease_expires_at is before `now`."""
+
+    def list_jobs(
+        self, flt: JobFilter, offset: int, limit: int, sort: str = "-created_at"
+    ) -> tuple[list[Job], int]:
+        """A page of jobs matching the filter and the total count. `sort` is a Job field name,
+        prefixed with '-' for descending (created_at, started_at, finished_at, status,
+        task_type, user_email, job_id)."""
+
+    def count_jobs_by(self, flt: JobFilter, field: str) -> dict[str, int]:
+        """Counts of matching jobs grouped by `field` (status, task_type, user_email)."""
+
+    # logs
+    def append_logs(self, lines: Sequence[LogLine]) -> None:
+        """Append in order; the store assigns each line's seq (increasing per job)."""
+
+    def get_logs(self, job_id: str, after_seq: int = 0, limit: int | None = None) -> list[LogLine]: ...
+
+    # API calls
+    def record_api_calls(self, calls: Sequence[ApiCall]) -> None: ...
+
+    def get_api_calls(self, job_id: str) -> list[ApiCall]: ...
+
+    def api_calls_since(self, since: datetime | None) -> list[ApiCall]:
+        """All recorded calls (any job) at or after `since`, oldest first."""
+
+    # encrypted access tokens (ciphertext only; the store never sees a plaintext token)
+    def put_token(self, job_id: str, ciphertext: bytes, expires_at: datetime | None) -> None:
+        """Store or replace; expires_at None means keep until deleted."""
+
+    def get_token(self, job_id: str, now: datetime) -> bytes | None:
+        """The ciphertext, or None if missing or expired."""
+
+    def set_token_expiry(self, job_id: str, expires_at: datetime | None) -> None: ...
+
+    def delete_token(self, job_id: str) -> None: ...
+
+    def purge_expired_tokens(self, now: datetime) -> int:
+        """Delete expired tokens; returns how many."""

@@ -1,0 +1,104 @@
+"""Test-only source and destination, registered by tests in place of the real platforms.
+
+The source's behaviour comes from the job's `template_name`, written as `key=value;...`:
+  rows=N        how many rows to produce (default 5)
+  delay_ms=N    sleep this long before each row, checking cancel (default 0)
+  fail=user     raise a UserError after producing all rows ("fail=crash": a plain exception)
+  fail_at=N     raise at row N instead of at the end
+  log=TEXT      log TEXT through the `marketing_etl` logger (and the token, to test masking)
+Row i is (date, i, i * 1.5). The destination keeps rows in memory or writes JSON files to
+OUTPUT_DIR (so a separate worker process can be checked), one file per job, counting rows
+written as it goes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from marketing_etl.context import JobContext
+from marketing_etl.errors import UserError
+from marketing_etl.models import ApiCall
+from marketing_etl.plugins import Column, Plugins, Report, WriteResult
+
+log = logging.getLogger("marketing_etl.tests.source")
+OUTPUT_DIR_ENV = "TEST_OUTPUT_DIR"
+
+
+def script_of(ctx: JobContext) -> dict[str, str]:
+    raw = ctx.spec.template_name or ""
+    return dict(part.split("=", 1) for part in raw.split(";") if "=" in part)
+
+
+class ScriptedSource:
+    def fetch(self, ctx: JobContext) -> Report:
+        script = script_of(ctx)
+        if "log" in script:
+            log.info("%s token=%s", script["log"], ctx.access_token)
+        ctx.record_api_call(
+            ApiCall(job_id=ctx.job_id, platform="test", endpoint="/rows", http_status=200,
+                    duration_ms=1.5, usage={"app_usage_pct": 12})
+        )
+        return Report(
+            columns=[Column("date", "date"), Column("n", "integer"), Column("value", "money")],
+            rows=self._rows(ctx, script),
+        )
+
+    def _rows(self, ctx: JobContext, script: dict[str, str]) -> Iterator[list[Any]]:
+        count = int(script.get("rows", "5"))
+        delay_s = int(script.get("delay_ms", "0")) / 1000
+        fail_at = int(script.get("fail_at", str(count)))
+        for i in range(count):
+            if delay_s:
+                ctx.wait(delay_s)
+            if i == fail_at and "fail" in script:
+                _fail(script["fail"])
+            yield [ctx.spec.start_date.isoformat(), i, i * 1.5]
+        if fail_at >= count and "fail" in script:
+            _fail(script["fail"])
+
+
+def _fail(kind: str) -> None:
+    if kind == "crash":
+        raise RuntimeError("scripted crash")
+    raise UserError("The scripted source refused this account.")
+
+
+class MemoryDestination:
+    """Writes rows one by one, recording progress after each, like a chunked writer would."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, list[list[Any]]] = {}
+
+    def write(self, ctx: JobContext, report: Report) -> WriteResult:
+        table = self.tables.setdefault(ctx.job_id, [])
+        table.append([c.name for c in report.columns])
+        written = 0
+        for row in report.rows:
+            ctx.check_cancel()
+            table.append(list(row))
+            ctx.add_rows_written(1)
+            written += 1
+        _persist(ctx.job_id, table)
+        return WriteResult(rows_written=written, url=f"memory://{ctx.job_id}")
+
+
+def _persist(job_id: str, table: list[list[Any]]) -> None:
+    out = os.environ.get(OUTPUT_DIR_ENV)
+    if out:
+        Path(out, f"{job_id}.json").write_text(json.dumps(table))
+
+
+def register(plugins: Plugins, destination: MemoryDestination | None = None) -> MemoryDestination:
+    """Register the test source for every task type and the test destination as `sheets`."""
+    dest = destination or MemoryDestination()
+    source = ScriptedSource()
+    for task_type in ("facebook_daily", "facebook_performance", "facebook_breakdown",
+                      "product", "creative"):
+        plugins.sources.register(task_type, source)
+    plugins.destinations.register("sheets", dest)
+    return dest
