@@ -106,8 +106,11 @@ class JobContext:
                 "another attempt has taken over."
             )
         if self._deadline is not None and time.monotonic() > self._deadline:
-            limit_min = round(self.settings.job_soft_time_limit_s / 60)
-            raise FatalError(f"The job ran longer than its {limit_min}-minute time limit.")
+            limit = _human_duration(self.settings.job_soft_time_limit_s)
+            raise FatalError(
+                f"The job ran longer than its {limit} time limit. "
+                "Split the date range or the accounts into smaller jobs."
+            )
         now = time.monotonic()
         if not force and now - self._last_cancel_poll < CANCEL_POLL_INTERVAL_S:
             return
@@ -132,6 +135,12 @@ class JobContext:
 
     def now(self) -> datetime:
         return utcnow()
+
+
+def _human_duration(seconds: int) -> str:
+    if seconds % 60 == 0 and seconds >= 120:
+        return f"{seconds // 60}-minute"
+    return f"{seconds}-second"
 
 
 @contextmanager

@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     token_retention_s: int = Field(86_400, ge=0)
     max_concurrent_jobs: int = Field(4, ge=1, le=64)
     job_lease_s: int = Field(60, ge=5)
-    job_soft_time_limit_s: int = Field(3_300, ge=10)
-    job_time_limit_s: int = Field(3_600, ge=10)
+    job_soft_time_limit_s: int = Field(3_300, ge=1)
+    job_time_limit_s: int = Field(3_600, ge=2)
 
     dashboard_username: str | None = None
     dashboard_password: str | None = None

@@ -1,0 +1,82 @@
+"""Rules every backend applies the same way: which fields may change, how jobs are sorted and
+grouped, how values are normalised before they are stored, and how a job maps to a flat record.
+
+Times are kept at millisecond precision on every backend because MongoDB's BSON dates cannot
+hold more; truncating everywhere keeps the backends interchangeable (a value read back equals
+the value read back from any other backend).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from marketing_etl.models import Job, JobSpec
+from marketing_etl.storage.base import MUTABLE_JOB_FIELDS
+
+SORT_FIELDS = frozenset(
+    {"created_at", "started_at", "finished_at", "status", "task_type", "user_email", "job_id"}
+)
+# Sort fields that may be empty; every backend orders empty values as the smallest.
+NULLABLE_SORT_FIELDS = frozenset({"started_at", "finished_at"})
+GROUP_FIELDS = frozenset({"status", "task_type", "user_email"})
+# Spec fields copied into their own columns so the dashboard can filter and sort on them.
+SPEC_COLUMNS = ("task_type", "user_email", "template_name", "sheet_name")
+
+
+def to_utc(value: datetime) -> datetime:
+    """Aware UTC at millisecond precision. A naive value is taken to be UTC already (what a
+    query-string date parses to), rather than the machine's local time."""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.replace(microsecond=aware.microsecond // 1000 * 1000)
+
+
+def plain(value: Any) -> Any:
+    """A value as stored: enums by their value (a driver might otherwise use the member name),
+    datetimes normalised."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return to_utc(value)
+    return value
+
+
+def mutable_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - MUTABLE_JOB_FIELDS
+    if unknown:
+        raise ValueError(f"job fields cannot be changed: {', '.join(sorted(unknown))}")
+    return {name: plain(value) for name, value in fields.items()}
+
+
+def parse_sort(sort: str) -> tuple[str, bool]:
+    """'-created_at' -> ('created_at', True): the field and whether it is descending."""
+    field = sort.removeprefix("-")
+    if field not in SORT_FIELDS:
+        raise ValueError(f"cannot sort jobs by '{field}'; use one of {', '.join(sorted(SORT_FIELDS))}")
+    return field, sort.startswith("-")
+
+
+def check_group_field(field: str) -> None:
+    if field not in GROUP_FIELDS:
+        raise ValueError(f"cannot count jobs by '{field}'; use one of {', '.join(sorted(GROUP_FIELDS))}")
+
+
+def check_page(offset: int, limit: int) -> None:
+    if offset < 0 or limit < 0:
+        raise ValueError("offset and limit must be zero or more")
+
+
+def job_record(job: Job) -> dict[str, Any]:
+    """The job as one flat record: its own fields, the spec as JSON, and the spec columns."""
+    record = {name: plain(value) for name, value in job if name != "spec"}
+    record["spec"] = job.spec.model_dump(mode="json")
+    for name in SPEC_COLUMNS:
+        record[name] = plain(getattr(job.spec, name))
+    return record
+
+
+def job_from_record(record: Mapping[Any, Any]) -> Job:
+    fields = {name: record[name] for name in Job.model_fields if name != "spec"}
+    return Job(spec=JobSpec.model_validate(record["spec"]), **fields)

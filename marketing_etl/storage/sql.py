@@ -1,0 +1,269 @@
+"""The Store on SQLite (the default) or PostgreSQL, through SQLAlchemy Core.
+
+Every state change two processes may race on is one conditional UPDATE, so the database itself
+decides the winner; no method reads a row and then writes it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
+from marketing_etl.storage.common import (
+    NULLABLE_SORT_FIELDS,
+    check_group_field,
+    check_page,
+    job_from_record,
+    job_record,
+    mutable_fields,
+    parse_sort,
+    plain,
+)
+from marketing_etl.storage.sql_schema import api_calls, create_engine, job_logs, job_tokens, jobs, metadata
+
+# Serialises concurrent init() calls on PostgreSQL (an API process and workers starting at once):
+# CREATE ... IF NOT EXISTS alone can still collide in the system catalogs.
+_PG_INIT_LOCK_KEY = 0x6D6B_6574_6C00
+
+
+class SqlStore:
+    def __init__(self, url: str) -> None:
+        self._engine = create_engine(url)
+
+    # lifecycle -----------------------------------------------------------------------------
+    def init(self) -> None:
+        with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_INIT_LOCK_KEY)))
+            for table in metadata.sorted_tables:
+                conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
+                for index in table.indexes:
+                    conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def ping(self) -> None:
+        with self._engine.connect() as conn:
+            conn.execute(sa.select(1))
+
+    # jobs ----------------------------------------------------------------------------------
+    def insert_job(self, job: Job) -> bool:
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(sa.insert(jobs).values(**job_record(job)))
+        except IntegrityError:
+            return False
+        return True
+
+    def get_job(self, job_id: str) -> Job | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(jobs).where(jobs.c.job_id == job_id)).mappings().first()
+        return None if row is None else job_from_record(row)
+
+    def update_job(self, job_id: str, **fields: Any) -> None:
+        values = mutable_fields(fields)
+        if values:
+            with self._engine.begin() as conn:
+                conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(**values))
+
+    def transition(self, job_id: str, expected: Iterable[JobStatus], **fields: Any) -> bool:
+        values = mutable_fields(fields)
+        if not values:
+            raise ValueError("transition needs at least one field to set")
+        statuses = [plain(status) for status in expected]
+        stmt = sa.update(jobs).where(jobs.c.job_id == job_id, jobs.c.status.in_(statuses))
+        with self._engine.begin() as conn:
+            return conn.execute(stmt.values(**values)).rowcount == 1
+
+    def claim(self, job_id: str, owner: str, lease_until: datetime, now: datetime) -> Job | None:
+        stmt = (
+            sa.update(jobs)
+            .where(jobs.c.job_id == job_id, jobs.c.status == JobStatus.QUEUED.value)
+            .values(
+                status=JobStatus.RUNNING.value,
+                lease_owner=owner,
+                lease_expires_at=lease_until,
+                started_at=now,
+            )
+            .returning(*jobs.c)
+        )
+        with self._engine.begin() as conn:
+            row = conn.execute(stmt).mappings().first()
+        return None if row is None else job_from_record(row)
+
+    def renew_lease(self, job_id: str, owner: str, lease_until: datetime) -> bool:
+        stmt = (
+            sa.update(jobs)
+            .where(
+                jobs.c.job_id == job_id,
+                jobs.c.lease_owner == owner,
+                jobs.c.status == JobStatus.RUNNING.value,
+            )
+            .values(lease_expires_at=lease_until)
+        )
+        with self._engine.begin() as conn:
+            return conn.execute(stmt).rowcount == 1
+
+    def queued_job_ids(self, limit: int) -> list[str]:
+        stmt = (
+            sa.select(jobs.c.job_id)
+            .where(jobs.c.status == JobStatus.QUEUED.value)
+            .order_by(jobs.c.created_at, jobs.c.job_id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
+
+    def expired_leases(self, now: datetime) -> list[Job]:
+        stmt = (
+            sa.select(jobs)
+            .where(jobs.c.status == JobStatus.RUNNING.value, jobs.c.lease_expires_at < now)
+            .order_by(jobs.c.lease_expires_at, jobs.c.job_id)
+        )
+        with self._engine.connect() as conn:
+            return [job_from_record(row) for row in conn.execute(stmt).mappings()]
+
+    def list_jobs(
+        self, flt: JobFilter, offset: int, limit: int, sort: str = "-created_at"
+    ) -> tuple[list[Job], int]:
+        check_page(offset, limit)
+        where = _job_conditions(flt)
+        page = sa.select(jobs).where(*where).order_by(*_order_by(sort)).offset(offset).limit(limit)
+        with self._engine.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(jobs).where(*where)).scalar_one()
+            rows = conn.execute(page).mappings().all()
+        return [job_from_record(row) for row in rows], total
+
+    def count_jobs_by(self, flt: JobFilter, field: str) -> dict[str, int]:
+        check_group_field(field)
+        column = jobs.c[field]
+        stmt = sa.select(column, sa.func.count()).where(*_job_conditions(flt)).group_by(column)
+        with self._engine.connect() as conn:
+            return {key: count for key, count in conn.execute(stmt)}
+
+    # logs ----------------------------------------------------------------------------------
+    def append_logs(self, lines: Sequence[LogLine]) -> None:
+        """Each job row carries the last seq it handed out. Bumping it with an UPDATE locks the
+        row until commit, so a concurrent appender to the same job waits, then continues after
+        our range, and its lines become visible only after ours: a reader tailing with
+        `after_seq` never skips a line. (max(seq)+1 with retries would allow exactly that.)"""
+        by_job: dict[str, list[LogLine]] = {}
+        for line in lines:
+            by_job.setdefault(line.job_id, []).append(line)
+        with self._engine.begin() as conn:
+            # A fixed order of job rows, so two multi-job batches cannot deadlock.
+            for job_id in sorted(by_job):
+                batch = by_job[job_id]
+                last = conn.execute(
+                    sa.update(jobs)
+                    .where(jobs.c.job_id == job_id)
+                    .values(log_seq=jobs.c.log_seq + len(batch))
+                    .returning(jobs.c.log_seq)
+                ).scalar_one_or_none()
+                if last is None:
+                    raise KeyError(f"cannot log for job '{job_id}': no such job")
+                first = last - len(batch) + 1
+                rows = [{**line.model_dump(), "seq": first + i} for i, line in enumerate(batch)]
+                conn.execute(sa.insert(job_logs), rows)
+
+    def get_logs(self, job_id: str, after_seq: int = 0, limit: int | None = None) -> list[LogLine]:
+        stmt = (
+            sa.select(job_logs)
+            .where(job_logs.c.job_id == job_id, job_logs.c.seq > after_seq)
+            .order_by(job_logs.c.seq)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [LogLine.model_validate(row) for row in conn.execute(stmt).mappings()]
+
+    # API calls -----------------------------------------------------------------------------
+    def record_api_calls(self, calls: Sequence[ApiCall]) -> None:
+        if calls:
+            with self._engine.begin() as conn:
+                conn.execute(sa.insert(api_calls), [call.model_dump() for call in calls])
+
+    def get_api_calls(self, job_id: str) -> list[ApiCall]:
+        return self._api_calls(api_calls.c.job_id == job_id)
+
+    def api_calls_since(self, since: datetime | None) -> list[ApiCall]:
+        return self._api_calls(sa.true() if since is None else api_calls.c.ts >= since)
+
+    def _api_calls(self, where: sa.ColumnElement[bool]) -> list[ApiCall]:
+        stmt = sa.select(api_calls).where(where).order_by(api_calls.c.ts, api_calls.c.id)
+        with self._engine.connect() as conn:
+            return [ApiCall.model_validate(row) for row in conn.execute(stmt).mappings()]
+
+    # tokens --------------------------------------------------------------------------------
+    def put_token(self, job_id: str, ciphertext: bytes, expires_at: datetime | None) -> None:
+        dialect = sqlite if self._engine.dialect.name == "sqlite" else postgresql
+        stmt = dialect.insert(job_tokens).values(job_id=job_id, ciphertext=ciphertext, expires_at=expires_at)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[job_tokens.c.job_id],
+            set_={"ciphertext": stmt.excluded.ciphertext, "expires_at": stmt.excluded.expires_at},
+        )
+        with self._engine.begin() as conn:
+            conn.execute(stmt)
+
+    def get_token(self, job_id: str, now: datetime) -> bytes | None:
+        stmt = sa.select(job_tokens.c.ciphertext).where(
+            job_tokens.c.job_id == job_id,
+            sa.or_(job_tokens.c.expires_at.is_(None), job_tokens.c.expires_at >= now),
+        )
+        with self._engine.connect() as conn:
+            ciphertext: bytes | None = conn.execute(stmt).scalar_one_or_none()
+        return ciphertext
+
+    def set_token_expiry(self, job_id: str, expires_at: datetime | None) -> None:
+        stmt = sa.update(job_tokens).where(job_tokens.c.job_id == job_id).values(expires_at=expires_at)
+        with self._engine.begin() as conn:
+            conn.execute(stmt)
+
+    def delete_token(self, job_id: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(sa.delete(job_tokens).where(job_tokens.c.job_id == job_id))
+
+    def purge_expired_tokens(self, now: datetime) -> int:
+        with self._engine.begin() as conn:
+            return conn.execute(sa.delete(job_tokens).where(job_tokens.c.expires_at < now)).rowcount
+
+
+def _job_conditions(flt: JobFilter) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    exact = {
+        "status": flt.status,
+        "task_type": flt.task_type,
+        "template_name": flt.template_name,
+        "user_email": flt.user_email,
+    }
+    where += [jobs.c[name] == plain(value) for name, value in exact.items() if value is not None]
+    if flt.q:
+        where.append(
+            sa.or_(
+                *(
+                    jobs.c[name].icontains(flt.q, autoescape=True)
+                    for name in ("job_id", "user_email", "sheet_name")
+                )
+            )
+        )
+    if flt.since is not None:
+        where.append(jobs.c.created_at >= flt.since)
+    return where
+
+
+def _order_by(sort: str) -> list[sa.UnaryExpression[Any]]:
+    field, descending = parse_sort(sort)
+    column = jobs.c[field]
+    order = column.desc() if descending else column.asc()
+    if field in NULLABLE_SORT_FIELDS:
+        # Empty sorts as smallest, as on MongoDB. Only on nullable columns: an explicit NULLS
+        # clause on the others would stop PostgreSQL from reading their index backwards.
+        order = order.nulls_last() if descending else order.nulls_first()
+    # job_id breaks ties so that pages never overlap or skip a job.
+    return [order] if field == "job_id" else [order, jobs.c.job_id.asc()]

@@ -1,0 +1,159 @@
+"""Tables, indexes and engine setup for the SQL store (SQLite and PostgreSQL, SQLAlchemy Core).
+
+Schema changes are additive only: `init()` creates what is missing and never alters what exists.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Dialect, Engine, make_url
+
+from marketing_etl.storage.common import to_utc
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# The local executor runs several jobs (each with a lease heartbeat) plus API threads in one
+# process; the pool must cover them without making threads queue for a connection.
+POOL_SIZE = 10
+POOL_MAX_OVERFLOW = 20
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes on every dialect. SQLite has no time zone type, so UTC is stored
+    bare and re-attached on read."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        utc = to_utc(value)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("job_id", sa.String(128), primary_key=True),
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("task_type", sa.String(32), nullable=False),
+    sa.Column("user_email", sa.Text, nullable=False),
+    sa.Column("template_name", sa.Text),
+    sa.Column("sheet_name", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("progress", sa.Integer, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("recoveries", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("started_at", UtcDateTime),
+    sa.Column("finished_at", UtcDateTime),
+    sa.Column("rows_written", sa.BigInteger, nullable=False),
+    sa.Column("destination_url", sa.Text),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False),
+    sa.Column("lease_owner", sa.Text),
+    sa.Column("lease_expires_at", UtcDateTime),
+    sa.Column("checkpoint", sa.JSON, nullable=False),
+    # Last log seq handed out for this job; see SqlStore.append_logs.
+    sa.Column("log_seq", sa.BigInteger, nullable=False, server_default="0"),
+    # The dashboard filters on one column and sorts by creation time, so each filter column
+    # leads a composite index with created_at; that index also serves the filter on its own.
+    sa.Index("ix_jobs_status_created", "status", "created_at"),
+    sa.Index("ix_jobs_task_type_created", "task_type", "created_at"),
+    sa.Index("ix_jobs_user_email_created", "user_email", "created_at"),
+    sa.Index("ix_jobs_template_created", "template_name", "created_at"),
+    sa.Index("ix_jobs_sheet_name", "sheet_name"),
+    sa.Index("ix_jobs_created", "created_at"),
+    sa.Index("ix_jobs_lease_expires", "lease_expires_at"),
+)
+
+job_logs = sa.Table(
+    "job_logs",
+    metadata,
+    sa.Column("job_id", sa.String(128), sa.ForeignKey("jobs.job_id"), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+    sa.Column("ts", UtcDateTime, nullable=False),
+    sa.Column("level", sa.Text, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+)
+
+api_calls = sa.Table(
+    "api_calls",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("job_id", sa.String(128), nullable=False),
+    sa.Column("ts", UtcDateTime, nullable=False),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("endpoint", sa.Text, nullable=False),
+    sa.Column("http_status", sa.Integer),
+    sa.Column("duration_ms", sa.Float, nullable=False),
+    sa.Column("usage", sa.JSON, nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Index("ix_api_calls_ts", "ts"),
+    sa.Index("ix_api_calls_job_ts", "job_id", "ts"),
+)
+
+# No foreign key to jobs: a token may be stored before its job row, and MongoDB has none either.
+job_tokens = sa.Table(
+    "job_tokens",
+    metadata,
+    sa.Column("job_id", sa.String(128), primary_key=True),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    sa.Column("expires_at", UtcDateTime),
+    sa.Index("ix_job_tokens_expires", "expires_at"),
+)
+
+
+def engine_url(url: str) -> URL:
+    """postgresql:// means psycopg 3; an explicit driver is kept. Query options (such as the
+    search_path the tests use) pass through to the driver."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def create_engine(url: str) -> Engine:
+    parsed = engine_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return sa.create_engine(parsed, pool_size=POOL_SIZE, max_overflow=POOL_MAX_OVERFLOW, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if url.database in (None, "", ":memory:"):
+        raise ValueError(
+            "an in-memory SQLite database cannot be shared by the service's threads; "
+            "use sqlite:///path/to/file.db"
+        )
+    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_MAX_OVERFLOW)
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # busy_timeout first: switching to WAL itself needs a lock another process may hold.
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable across application crashes in WAL mode; only power loss can drop
+        # the last commits, which a re-run of the job repairs.
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
