@@ -74,13 +74,17 @@ class Plugins:
     transforms: list[Transform] = field(default_factory=list)
 
 
+# The modules this installation ships; each hook is `register(plugins: Plugins) -> None`.
+BUILTIN_PLUGINS: tuple[str, ...] = ()
+
+
 def default_plugins(extra: str | None = None) -> Plugins:
     """The sources and destinations this installation ships, then the EXTRA_PLUGINS hooks:
     comma-separated `module:function` names, each called with the Plugins to register into."""
     plugins = Plugins()
-    for spec in (s.strip() for s in (extra or "").split(",")):
-        if spec:
-            _load_hook(spec)(plugins)
+    extras = [s.strip() for s in (extra or "").split(",") if s.strip()]
+    for spec in [*BUILTIN_PLUGINS, *extras]:
+        _load_hook(spec)(plugins)
     return plugins
 
 

@@ -56,6 +56,23 @@ class Settings(BaseSettings):
     api_keys: str | None = None
     extra_plugins: str | None = None
 
+    # Facebook Marketing API client
+    facebook_page_size: int = Field(500, ge=1, le=5_000)
+    facebook_concurrency: int = Field(4, ge=1, le=32)
+    facebook_max_wait_s: int = Field(1_800, ge=0)
+    facebook_skip_forbidden_accounts: bool = False
+
+    # TikTok API for Business client: a call budget per advertiser, shared by every job and worker
+    tiktok_max_qps: float = Field(5.0, gt=0)
+    tiktok_max_qpm: int = Field(240, ge=1)
+    tiktok_max_wait_s: int = Field(600, ge=0)
+    tiktok_drop_idle_creatives: bool = True
+
+    # Google Sheets writer
+    sheets_writes_per_minute: int = Field(55, ge=1)
+    sheets_max_wait_s: int = Field(600, ge=0)
+    report_status_to_sheet: bool = False
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str | None) -> str | None:

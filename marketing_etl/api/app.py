@@ -1,0 +1,86 @@
+"""The FastAPI application factory.
+
+`create_app()` reads nothing until the app starts: its lifespan builds (or takes) the services
+and the executor, starts the executor, and on shutdown stops it and closes what it built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+
+from marketing_etl import __version__
+from marketing_etl.api import routes_dashboard, routes_health, routes_reports
+from marketing_etl.api.credentials import load_dashboard_auth
+from marketing_etl.api.deps import ApiContext
+from marketing_etl.api.errors import request_validation_handler
+from marketing_etl.executors.base import Executor
+from marketing_etl.services import Services, build_executor, build_services
+from marketing_etl.settings import Settings, get_settings
+
+TITLE = "Marketing ETL Pipeline"
+DESCRIPTION = """
+Queue Facebook Ads and TikTok GMV Max report jobs that are written to Google Sheets, follow
+their progress, cancel and retry them.
+
+* `/reports/*` needs an `X-API-Key` header when the server sets `API_KEYS`.
+* `/api/dashboard*` needs the dashboard login (HTTP Basic).
+* Times are UTC (ISO 8601, `Z`). Access tokens are never returned by any endpoint.
+"""
+TAGS = [
+    {"name": "reports", "description": "Create, follow, cancel and retry report jobs."},
+    {"name": "dashboard", "description": "Data behind the dashboard: jobs, counts, API usage, logs."},
+    {"name": "health", "description": "Whether the service can take work."},
+]
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    services: Services | None = None,
+    executor: Executor | None = None,
+) -> FastAPI:
+    """The API app. Without `services` it builds them from `settings` (default: the environment)
+    and closes them at shutdown; an `executor` must come with the services it was built on."""
+    if executor is not None and services is None:
+        raise ValueError("create_app: pass the services the executor was built with")
+    resolved = settings or (services.settings if services else get_settings())
+    app = FastAPI(
+        title=TITLE,
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=_lifespan(resolved, services, executor),
+    )
+    app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.include_router(routes_reports.router)
+    app.include_router(routes_dashboard.router)
+    app.include_router(routes_health.router)
+    return app
+
+
+def _lifespan(settings: Settings, services: Services | None, executor: Executor | None) -> Lifespan:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A broken dashboard login setup should stop the start before anything is opened.
+        dashboard_auth = load_dashboard_auth(settings)
+        owned = services is None
+        active = services or build_services(settings)
+        try:
+            runner = executor or build_executor(active)
+            app.state.api = ApiContext(settings, active, runner, dashboard_auth)
+            runner.start()
+            try:
+                yield
+            finally:
+                runner.shutdown()
+        finally:
+            if owned:
+                active.close()
+
+    return lifespan

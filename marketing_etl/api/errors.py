@@ -1,0 +1,63 @@
+"""422 bodies in FastAPI's usual shape, minus anything that could echo a secret.
+
+FastAPI's default handler copies each failed value (`input`) and the validator's context (`ctx`)
+into the response; for a create-job body that can be the whole object, access token included.
+Every 422 this API sends goes through `unprocessable`, which keeps only loc, msg and type and
+masks the request's access token should a message quote it. Pydantic's "Value error, " prefix
+is dropped: the message that follows already says what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from marketing_etl.tokens import Redactor
+from marketing_etl.validation import FieldProblem
+
+_PYDANTIC_PREFIX = "Value error, "
+
+
+def unprocessable(errors: Iterable[Mapping[str, Any]], secrets: Iterable[str] = ()) -> JSONResponse:
+    redact = Redactor(*secrets)
+    detail = [
+        {
+            "loc": list(error["loc"]),
+            "msg": redact(str(error["msg"]).removeprefix(_PYDANTIC_PREFIX)),
+            "type": str(error["type"]),
+        }
+        for error in errors
+    ]
+    return JSONResponse(status_code=422, content={"detail": detail})
+
+
+def problem(field: str, message: str, kind: str = "value_error") -> dict[str, Any]:
+    """One 422 entry about a field of the JSON body."""
+    return {"loc": ["body", field], "msg": message, "type": kind}
+
+
+def field_problems(problems: Sequence[FieldProblem], secrets: Iterable[str] = ()) -> JSONResponse:
+    """One entry per field; several problems with one field are joined into one message."""
+    by_field: dict[str, list[str]] = {}
+    for item in problems:
+        by_field.setdefault(item.field, []).append(item.message)
+    return unprocessable(
+        [problem(field, "; ".join(messages)) for field, messages in by_field.items()], secrets
+    )
+
+
+async def request_validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return unprocessable(exc.errors(), _secrets_in(exc.body))
+
+
+def _secrets_in(body: object) -> list[str]:
+    if isinstance(body, Mapping):
+        token = body.get("access_token")
+        if isinstance(token, str):
+            return [token]
+    return []

@@ -1,0 +1,173 @@
+"""/reports/*: create, look up, cancel and retry jobs (the original clients' endpoints).
+
+The lifecycle itself lives in `jobs.py`; these handlers translate its outcomes to HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, status
+from fastapi.responses import JSONResponse
+
+from marketing_etl.api.auth import require_api_key
+from marketing_etl.api.deps import ExecutorDep, ServicesDep
+from marketing_etl.api.errors import field_problems, problem, unprocessable
+from marketing_etl.api.examples import CREATE_JOB_EXAMPLES, RETRY_EXAMPLES
+from marketing_etl.api.schemas import (
+    CancelResponse,
+    CreateJobResponse,
+    JobReport,
+    RetryRequest,
+    RetryResponse,
+    job_report,
+)
+from marketing_etl.jobs import Outcome, cancel_job, create_job, retry_job
+from marketing_etl.models import JobRequest, JobStatus, utcnow
+from marketing_etl.validation import validate_request
+
+router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[Depends(require_api_key)])
+
+_UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "API_KEYS is set and the X-API-Key header is missing or wrong"}
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No job has this job_id"}}
+
+
+@router.post(
+    "/create-job",
+    response_model=CreateJobResponse,
+    summary="Queue a report job",
+    description=(
+        "Validates the request and queues it; a worker fetches the report and writes it to the "
+        "sheet. Invalid fields give 422 with one entry per field, each saying what to fix.\n\n"
+        "The job_id makes the call idempotent: sending the same body again returns the existing "
+        "job's status and queues nothing; a different body under a used job_id is refused with 409.\n\n"
+        "The access token is stored encrypted, only while the job may need it, and is never returned."
+    ),
+    responses={
+        **_UNAUTHORIZED,
+        409: {"description": "The job_id is already used by a different request"},
+        422: {"description": "Invalid fields; one entry per field with the fix"},
+    },
+)
+def create_report_job(
+    body: Annotated[JobRequest, Body(openapi_examples=CREATE_JOB_EXAMPLES)],
+    services: ServicesDep,
+    executor: ExecutorDep,
+) -> CreateJobResponse | JSONResponse:
+    token = body.access_token.get_secret_value() if body.access_token else ""
+    problems = validate_request(body, services.plugins, utcnow().date())
+    if problems:
+        return field_problems(problems, [token])
+    result = create_job(services, executor, body)
+    if result.outcome is Outcome.CONFLICT:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"job_id '{body.job_id}' is already used by a different request; send a new job_id "
+            "(or, to look that job up, GET /reports/{job_id}).",
+        )
+    assert result.job is not None
+    if result.outcome is Outcome.EXISTS:
+        current = result.job.status.value.lower()
+        return CreateJobResponse(
+            status=current,
+            job_id=body.job_id,
+            message=f"This job already exists with the same request (status: {current}); "
+            "nothing new was queued.",
+        )
+    return CreateJobResponse(status="queued", job_id=body.job_id, message="Job accepted and queued.")
+
+
+@router.get(
+    "/{job_id}",
+    response_model=JobReport,
+    summary="A job's status, progress and result",
+    description=(
+        "Status (QUEUED, RUNNING, SUCCESS, FAILED, CANCELLED), progress 0-100, the latest message, "
+        "the attempt number, the request's fields, timings (UTC), rows written and the sheet URL."
+    ),
+    responses={**_UNAUTHORIZED, **_NOT_FOUND},
+)
+def get_report(job_id: str, services: ServicesDep) -> JobReport:
+    job = services.store.get_job(job_id)
+    if job is None:
+        raise _job_not_found(job_id)
+    return job_report(job)
+
+
+@router.post(
+    "/{job_id}/cancel",
+    response_model=CancelResponse,
+    summary="Cancel a job",
+    description=(
+        "A queued job is cancelled at once. A running job stops at its next check (within "
+        "seconds) and ends CANCELLED, keeping what it already wrote; `job_status` says which "
+        "happened. A finished job cannot be cancelled (409)."
+    ),
+    responses={**_UNAUTHORIZED, **_NOT_FOUND, 409: {"description": "The job has already finished"}},
+)
+def cancel_report_job(job_id: str, services: ServicesDep) -> CancelResponse:
+    result = cancel_job(services, job_id)
+    if result.outcome is Outcome.NOT_FOUND or result.job is None:
+        raise _job_not_found(job_id)
+    job = result.job
+    if result.outcome is Outcome.WRONG_STATE:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"Job '{job_id}' has already finished ({job.status.value}); there is nothing to cancel.",
+        )
+    message = job.message
+    if job.status is JobStatus.RUNNING:
+        message = "Cancel requested: the job stops at its next check and keeps what it already wrote."
+    return CancelResponse(job_id=job_id, job_status=job.status, message=message)
+
+
+@router.post(
+    "/{job_id}/retry",
+    response_model=RetryResponse,
+    summary="Run a failed or cancelled job again",
+    description=(
+        "Queues the job again as its next attempt; it continues from what it had already "
+        "written. The stored access token is reused; if it was already deleted (it is kept for "
+        "TOKEN_RETENTION_S after the job ended), send a new one in the body."
+    ),
+    responses={
+        **_UNAUTHORIZED,
+        **_NOT_FOUND,
+        409: {"description": "The job is not FAILED or CANCELLED"},
+        422: {"description": "The stored access token was deleted: send access_token"},
+    },
+)
+def retry_report_job(
+    job_id: str,
+    services: ServicesDep,
+    executor: ExecutorDep,
+    body: Annotated[RetryRequest | None, Body(openapi_examples=RETRY_EXAMPLES)] = None,
+) -> RetryResponse | JSONResponse:
+    token = body.access_token.get_secret_value() if body and body.access_token else None
+    result = retry_job(services, executor, job_id, token)
+    if result.outcome is Outcome.NOT_FOUND or result.job is None:
+        raise _job_not_found(job_id)
+    job = result.job
+    if result.outcome is Outcome.WRONG_STATE:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"Job '{job_id}' is {job.status.value}; only FAILED or CANCELLED jobs can be retried.",
+        )
+    if result.outcome is Outcome.TOKEN_NEEDED:
+        return unprocessable(
+            [
+                problem(
+                    "access_token",
+                    "the stored access token of this job was deleted; send a new one: "
+                    '{"access_token": "..."}',
+                    "missing",
+                )
+            ]
+        )
+    return RetryResponse(job_id=job_id, attempt=job.attempt, message=job.message)
+
+
+def _job_not_found(job_id: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"No job with job_id '{job_id}'.")

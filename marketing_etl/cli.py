@@ -1,0 +1,227 @@
+"""`marketing-etl`: serve the API and dashboard, run a Celery worker, run one job, list jobs.
+
+Settings come from the environment and `.env` (get_settings); a bad setting is reported one line
+per problem with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import ValidationError
+
+from marketing_etl.models import Job, JobFilter, JobStatus
+from marketing_etl.services import Services, build_executor, build_services
+from marketing_etl.settings import Settings, get_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+MESSAGE_WIDTH = 60
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        print("marketing-etl: the configuration has problems:", file=sys.stderr)
+        for line in settings_problems(exc):
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_USAGE
+    command: Command = args.command
+    return command(settings, args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="marketing-etl", description="Facebook Ads / TikTok GMV reports into Google Sheets."
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve the API, the dashboard and (without Redis) the workers")
+    serve.add_argument("--host", help="interface to listen on (default: HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 8011)")
+    serve.set_defaults(command=_serve)
+
+    worker = sub.add_parser("worker", help="run a Celery worker (needs REDIS_URL or REDIS_HOST)")
+    worker.add_argument("--concurrency", type=int, help="jobs at once (default: MAX_CONCURRENT_JOBS)")
+    worker.add_argument("--loglevel", default="info", help="debug, info, warning, error (default: info)")
+    worker.set_defaults(command=_worker)
+
+    run = sub.add_parser("run", help="run one job in the foreground from a create-job JSON body")
+    run.add_argument("job_file", metavar="JOB.json", help="the create-job body; '-' reads stdin")
+    run.set_defaults(command=_run)
+
+    jobs = sub.add_parser("jobs", help="list recent jobs")
+    jobs.add_argument("--status", type=str.upper, choices=[s.value for s in JobStatus])
+    jobs.add_argument("--limit", type=int, default=20, help="how many (default: 20)")
+    jobs.set_defaults(command=_jobs)
+    return parser
+
+
+def settings_problems(exc: ValidationError) -> list[str]:
+    """One line per problem, naming the environment variable; input values are left out because
+    they may be secrets."""
+    lines = []
+    for error in exc.errors():
+        name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
+        lines.append(f"{name}: {str(error['msg']).removeprefix('Value error, ')}")
+    return lines
+
+
+def redact_url(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+
+
+def _open_services(settings: Settings) -> Services | None:
+    try:
+        return build_services(settings)
+    except Exception as exc:  # any driver's connection error: report it, not a traceback
+        print(
+            f"marketing-etl: cannot open the job store {redact_url(settings.resolved_database_url)}: "
+            f"{type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+        return None
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from marketing_etl.api import create_app
+
+    settings = settings.model_copy(
+        update={"host": args.host or settings.host, "port": args.port or settings.port}
+    )
+    _log_to_console()
+    services = _open_services(settings)
+    if services is None:
+        return EXIT_FAILED
+    try:
+        executor = build_executor(services)
+        app = create_app(settings, services=services, executor=executor)
+        print(
+            f"marketing-etl serving on http://{settings.host}:{settings.port} "
+            "(dashboard at /dashboard, API docs at /docs)",
+            flush=True,
+        )
+        print(f"  store:    {redact_url(settings.resolved_database_url)}", flush=True)
+        print(f"  executor: {_describe_executor(settings)}", flush=True)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    finally:
+        services.close()
+    return EXIT_OK
+
+
+def _log_to_console() -> None:
+    """Our own INFO lines (job workers, recovery) and everyone's warnings; uvicorn configures
+    its own loggers."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("marketing_etl").setLevel(logging.INFO)
+
+
+def _describe_executor(settings: Settings) -> str:
+    if settings.resolved_executor == "celery":
+        return f"celery, broker {redact_url(settings.broker_url or '')} (start workers: marketing-etl worker)"
+    return f"local, up to {settings.max_concurrent_jobs} job(s) at once in this process"
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.broker_url is None:
+        print(
+            "marketing-etl worker: no Redis configured; set REDIS_URL "
+            "(or REDIS_HOST, REDIS_PORT, REDIS_PASSWORD)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        from marketing_etl.executors.celery_app import create_celery_app
+    except ImportError as exc:
+        print(
+            f"marketing-etl worker: Celery is not installed ({exc}); install marketing-etl[celery]",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    # Opened once here so a bad DATABASE_URL fails now, and tables exist before any child starts.
+    services = _open_services(settings)
+    if services is None:
+        return EXIT_FAILED
+    services.close()
+    concurrency = args.concurrency or settings.max_concurrent_jobs
+    # Mingle and gossip are worker-to-worker chatter; jobs are coordinated through the store.
+    create_celery_app(settings).worker_main(
+        [
+            "worker",
+            f"--concurrency={concurrency}",
+            f"--loglevel={args.loglevel}",
+            "--without-mingle",
+            "--without-gossip",
+        ]
+    )
+    return EXIT_OK
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from marketing_etl.cli_run import run_command
+
+    return run_command(settings, args.job_file)
+
+
+def _jobs(settings: Settings, args: argparse.Namespace) -> int:
+    services = _open_services(settings)
+    if services is None:
+        return EXIT_FAILED
+    try:
+        status = JobStatus(args.status) if args.status else None
+        jobs, total = services.store.list_jobs(JobFilter(status=status), 0, max(1, args.limit))
+    finally:
+        services.close()
+    if not jobs:
+        print("No jobs yet." if status is None else f"No {status.value} jobs.")
+        return EXIT_OK
+    print(format_jobs_table(jobs))
+    print(f"\n{len(jobs)} of {total} jobs")
+    return EXIT_OK
+
+
+def format_jobs_table(jobs: Sequence[Job]) -> str:
+    header = ("JOB_ID", "TASK_TYPE", "STATUS", "PROGRESS", "ROWS", "CREATED (UTC)", "MESSAGE")
+    rows = [
+        (
+            job.job_id,
+            job.spec.task_type.value,
+            job.status.value,
+            f"{job.progress}%",
+            str(job.rows_written),
+            f"{job.created_at:%Y-%m-%d %H:%M}",
+            _truncate(job.message, MESSAGE_WIDTH),
+        )
+        for job in jobs
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    right_aligned = {3, 4}
+    lines = []
+    for row in [header, *rows]:
+        cells = [
+            cell.rjust(widths[i]) if i in right_aligned else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _truncate(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
