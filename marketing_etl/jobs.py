@@ -37,11 +37,10 @@ def create_job(services: Services, executor: Executor, request: JobRequest) -> R
     existing = services.store.get_job(spec.job_id)
     if existing is not None:
         return _existing(existing, fingerprint)
-    # The token goes in before the job exists: a worker may claim the job the moment it is stored.
-    if request.access_token is not None:
-        services.vault.put(spec.job_id, request.access_token.get_secret_value())
+    token = request.access_token
+    ciphertext = services.vault.encrypt(token.get_secret_value()) if token is not None else None
     job = Job(job_id=spec.job_id, spec=spec, fingerprint=fingerprint)
-    if not services.store.insert_job(job):
+    if not services.store.insert_job(job, ciphertext):
         # Lost a race with an identical job_id submitted at the same moment.
         raced = services.store.get_job(spec.job_id)
         return _existing(raced, fingerprint) if raced else Result(Outcome.CONFLICT)

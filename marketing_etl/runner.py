@@ -125,14 +125,16 @@ def _finish(
     }
     if result is not None:
         fields.update(progress=100, rows_written=result.rows_written, destination_url=result.url)
-    applied = deps.store.transition(ctx.job_id, [JobStatus.RUNNING], **fields)
+    # Only while this worker holds the lease: after a stall past it, the job belongs to the
+    # attempt that recovery handed it to, and this outcome must not overwrite that one.
+    if not deps.store.transition(ctx.job_id, [JobStatus.RUNNING], owner=deps.owner, **fields):
+        ctx.log(f"This worker lost the job before it could record: {message}", "WARNING")
+        return status
     ctx.log(message, "ERROR" if status is JobStatus.FAILED else "INFO")
     if status is JobStatus.SUCCESS:
         deps.vault.on_success(ctx.job_id)
     else:
         deps.vault.on_failure(ctx.job_id, now)
-    if not applied:
-        log.warning("job %s was no longer RUNNING when it finished as %s", ctx.job_id, status)
     return status
 
 

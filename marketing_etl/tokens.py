@@ -50,8 +50,11 @@ class TokenVault:
         self._fernet = fernet
         self._retention = timedelta(seconds=retention_s)
 
+    def encrypt(self, token: str) -> bytes:
+        return self._fernet.encrypt(token.encode())
+
     def put(self, job_id: str, token: str) -> None:
-        self._store.put_token(job_id, self._fernet.encrypt(token.encode()), expires_at=None)
+        self._store.put_token(job_id, self.encrypt(token), expires_at=None)
 
     def get(self, job_id: str, now: datetime) -> str | None:
         ciphertext = self._store.get_token(job_id, now)

@@ -45,8 +45,10 @@ class Store(Protocol):
         """Raise if the database cannot be reached."""
 
     # jobs
-    def insert_job(self, job: Job) -> bool:
-        """Insert atomically; False (and no change) if the job_id exists."""
+    def insert_job(self, job: Job, token: bytes | None = None) -> bool:
+        """Insert the job and its encrypted token together; False (and no change, token
+        included) if the job_id exists. A worker can claim the job the moment it is visible,
+        so the token must never arrive after it."""
 
     def get_job(self, job_id: str) -> Job | None: ...
 
@@ -54,9 +56,10 @@ class Store(Protocol):
         """Set fields unconditionally (progress, message, checkpoint ...)."""
 
     def transition(
-        self, job_id: str, expected: Iterable[JobStatus], **fields: Any
+        self, job_id: str, expected: Iterable[JobStatus], *, owner: str | None = None, **fields: Any
     ) -> bool:
-        """Set fields only if the job's status is one of `expected`; True if it applied."""
+        """Set fields only if the job's status is one of `expected` (and, when `owner` is
+        given, only if that worker still holds the lease); True if it applied."""
 
     def claim(self, job_id: str, owner: str, lease_until: datetime, now: datetime) -> Job | None:
         """QUEUED -> RUNNING with a lease for `owner`; None if the job was not QUEUED.

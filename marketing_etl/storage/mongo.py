@@ -68,7 +68,14 @@ class MongoStore:
         self._client.admin.command("ping")
 
     # jobs ----------------------------------------------------------------------------------
-    def insert_job(self, job: Job) -> bool:
+    def insert_job(self, job: Job, token: bytes | None = None) -> bool:
+        # Without a multi-document transaction the token goes first, so a worker claiming the job
+        # right after the insert always finds it. Two requests racing on one new job_id can still
+        # both write a token here; closing that needs a transaction (a replica set).
+        if token is not None:
+            if self._jobs.find_one({"job_id": job.job_id}, _NO_ID) is not None:
+                return False
+            self.put_token(job.job_id, token, None)
         try:
             self._jobs.insert_one({**job_record(job), "log_seq": 0})
         except DuplicateKeyError:
@@ -84,12 +91,16 @@ class MongoStore:
         if values:
             self._jobs.update_one({"job_id": job_id}, {"$set": values})
 
-    def transition(self, job_id: str, expected: Iterable[JobStatus], **fields: Any) -> bool:
+    def transition(
+        self, job_id: str, expected: Iterable[JobStatus], *, owner: str | None = None, **fields: Any
+    ) -> bool:
         values = mutable_fields(fields)
         if not values:
             raise ValueError("transition needs at least one field to set")
-        statuses = [plain(status) for status in expected]
-        result = self._jobs.update_one({"job_id": job_id, "status": {"$in": statuses}}, {"$set": values})
+        query: dict[str, Any] = {"job_id": job_id, "status": {"$in": [plain(s) for s in expected]}}
+        if owner is not None:
+            query["lease_owner"] = owner
+        result = self._jobs.update_one(query, {"$set": values})
         return result.matched_count == 1
 
     def claim(self, job_id: str, owner: str, lease_until: datetime, now: datetime) -> Job | None:

@@ -54,10 +54,12 @@ class SqlStore:
             conn.execute(sa.select(1))
 
     # jobs ----------------------------------------------------------------------------------
-    def insert_job(self, job: Job) -> bool:
+    def insert_job(self, job: Job, token: bytes | None = None) -> bool:
         try:
             with self._engine.begin() as conn:
                 conn.execute(sa.insert(jobs).values(**job_record(job)))
+                if token is not None:
+                    conn.execute(self._upsert_token(job.job_id, token, None))
         except IntegrityError:
             return False
         return True
@@ -73,12 +75,16 @@ class SqlStore:
             with self._engine.begin() as conn:
                 conn.execute(sa.update(jobs).where(jobs.c.job_id == job_id).values(**values))
 
-    def transition(self, job_id: str, expected: Iterable[JobStatus], **fields: Any) -> bool:
+    def transition(
+        self, job_id: str, expected: Iterable[JobStatus], *, owner: str | None = None, **fields: Any
+    ) -> bool:
         values = mutable_fields(fields)
         if not values:
             raise ValueError("transition needs at least one field to set")
         statuses = [plain(status) for status in expected]
         stmt = sa.update(jobs).where(jobs.c.job_id == job_id, jobs.c.status.in_(statuses))
+        if owner is not None:
+            stmt = stmt.where(jobs.c.lease_owner == owner)
         with self._engine.begin() as conn:
             return conn.execute(stmt.values(**values)).rowcount == 1
 
@@ -202,14 +208,16 @@ class SqlStore:
 
     # tokens --------------------------------------------------------------------------------
     def put_token(self, job_id: str, ciphertext: bytes, expires_at: datetime | None) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(self._upsert_token(job_id, ciphertext, expires_at))
+
+    def _upsert_token(self, job_id: str, ciphertext: bytes, expires_at: datetime | None) -> sa.Executable:
         dialect = sqlite if self._engine.dialect.name == "sqlite" else postgresql
         stmt = dialect.insert(job_tokens).values(job_id=job_id, ciphertext=ciphertext, expires_at=expires_at)
-        stmt = stmt.on_conflict_do_update(
+        return stmt.on_conflict_do_update(
             index_elements=[job_tokens.c.job_id],
             set_={"ciphertext": stmt.excluded.ciphertext, "expires_at": stmt.excluded.expires_at},
         )
-        with self._engine.begin() as conn:
-            conn.execute(stmt)
 
     def get_token(self, job_id: str, now: datetime) -> bytes | None:
         stmt = sa.select(job_tokens.c.ciphertext).where(

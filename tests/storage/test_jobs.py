@@ -152,6 +152,22 @@ def test_transition_applies_only_from_expected_statuses(store: Store) -> None:
     assert store.transition("missing", [JobStatus.QUEUED], status=JobStatus.RUNNING) is False
 
 
+def test_transition_with_owner_applies_only_for_the_lease_holder(store: Store) -> None:
+    store.insert_job(make_job("own"))
+    store.claim("own", "w1", T0 + timedelta(minutes=1), T0)
+    assert store.transition("own", [JobStatus.RUNNING], owner="w2", status=JobStatus.SUCCESS) is False
+    assert store.transition("own", [JobStatus.RUNNING], owner="w1", status=JobStatus.SUCCESS) is True
+    got = store.get_job("own")
+    assert got is not None and got.status is JobStatus.SUCCESS
+
+
+def test_insert_with_token_stores_both_and_a_lost_insert_keeps_the_first_token(store: Store) -> None:
+    assert store.insert_job(make_job("tok"), b"cipher-1") is True
+    assert store.get_token("tok", T0) == b"cipher-1"
+    assert store.insert_job(make_job("tok"), b"cipher-2") is False
+    assert store.get_token("tok", T0) == b"cipher-1"
+
+
 def test_claim_moves_queued_to_running_once(store: Store) -> None:
     store.insert_job(make_job("c", progress=0, message="Queued"))
     now = T0 + timedelta(minutes=5)
