@@ -76,7 +76,8 @@ def test_postgresql_tables_never_hold_the_token(tmp_path: Path) -> None:
         services.close()
         engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
         with engine.connect() as conn:
-            tables = conn.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
+            own_tables = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            tables = conn.execute(sa.text(own_tables))
             names = [row[0] for row in tables]
             assert {"jobs", "job_logs", "job_tokens"} <= set(names)
             # bytea columns print as hex, so look for the token both ways.
