@@ -6,6 +6,7 @@ The source's behaviour comes from the job's `template_name`, written as `key=val
   fail=user     raise a UserError after producing all rows ("fail=crash": a plain exception)
   fail_at=N     raise at row N instead of at the end
   log=TEXT      log TEXT through the `marketing_etl` logger (and the token, to test masking)
+  chunk=N       the destination records rows written every N rows, like a chunked writer (default 1)
 Row i is (date, i, i * 1.5). The destination keeps rows in memory or writes JSON files to
 OUTPUT_DIR (so a separate worker process can be checked), one file per job, counting rows
 written as it goes.
@@ -77,12 +78,18 @@ class MemoryDestination:
     def write(self, ctx: JobContext, report: Report) -> WriteResult:
         table = self.tables.setdefault(ctx.job_id, [])
         table.append([c.name for c in report.columns])
-        written = 0
+        chunk = int(script_of(ctx).get("chunk", "1"))
+        written = pending = 0
         for row in report.rows:
             ctx.check_cancel()
             table.append(list(row))
-            ctx.add_rows_written(1)
             written += 1
+            pending += 1
+            if pending == chunk:
+                ctx.add_rows_written(pending)
+                pending = 0
+        if pending:
+            ctx.add_rows_written(pending)
         _persist(ctx.job_id, table)
         return WriteResult(rows_written=written, url=f"memory://{ctx.job_id}")
 

@@ -20,10 +20,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_app(app: Any, *, startup_timeout_s: float = 10.0) -> Iterator[str]:
-    """Yield the base URL (http://127.0.0.1:PORT) while `app` is served; stop it afterwards."""
+def serve_app(app: Any, *, startup_timeout_s: float = 10.0, lifespan: str = "off") -> Iterator[str]:
+    """Yield the base URL (http://127.0.0.1:PORT) while `app` is served; stop it afterwards.
+    Fakes need no lifespan; our own app does (lifespan="on") to start its executor."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"fake-{port}", daemon=True)
     thread.start()
