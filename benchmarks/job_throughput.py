@@ -55,9 +55,8 @@ def run(label: str, database_url: str | None, jobs: int, rows: int, data_dir: Pa
     services = build_services(settings, plugins)
     executor = LocalExecutor(services)
     latencies_ms: list[float] = []
-    with serve_app(create_app(settings, services=services, executor=executor), lifespan="on") as url, httpx.Client(
-        base_url=url, timeout=30
-    ) as client:
+    app = create_app(settings, services=services, executor=executor)
+    with serve_app(app, lifespan="on") as url, httpx.Client(base_url=url, timeout=30) as client:
         started = time.perf_counter()
         for _ in range(jobs):
             sent = time.perf_counter()
