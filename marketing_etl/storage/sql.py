@@ -211,13 +211,14 @@ class SqlStore:
         with self._engine.begin() as conn:
             conn.execute(self._upsert_token(job_id, ciphertext, expires_at))
 
-    def _upsert_token(self, job_id: str, ciphertext: bytes, expires_at: datetime | None) -> sa.Executable:
+    def _upsert_token(self, job_id: str, ciphertext: bytes, expires_at: datetime | None) -> sa.Insert:
         dialect = sqlite if self._engine.dialect.name == "sqlite" else postgresql
         stmt = dialect.insert(job_tokens).values(job_id=job_id, ciphertext=ciphertext, expires_at=expires_at)
-        return stmt.on_conflict_do_update(
+        upsert: sa.Insert = stmt.on_conflict_do_update(
             index_elements=[job_tokens.c.job_id],
             set_={"ciphertext": stmt.excluded.ciphertext, "expires_at": stmt.excluded.expires_at},
         )
+        return upsert
 
     def get_token(self, job_id: str, now: datetime) -> bytes | None:
         stmt = sa.select(job_tokens.c.ciphertext).where(

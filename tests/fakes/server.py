@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
@@ -20,7 +20,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_app(app: Any, *, startup_timeout_s: float = 10.0, lifespan: str = "off") -> Iterator[str]:
+def serve_app(
+    app: Any, *, startup_timeout_s: float = 10.0, lifespan: Literal["on", "off"] = "off"
+) -> Iterator[str]:
     """Yield the base URL (http://127.0.0.1:PORT) while `app` is served; stop it afterwards.
     Fakes need no lifespan; our own app does (lifespan="on") to start its executor."""
     port = free_port()
