@@ -54,7 +54,7 @@ def run_command(settings: Settings, source: str) -> int:
         return EXIT_USAGE
     services = build_services(settings)
     try:
-        problems = validate_request(request, services.plugins, utcnow().date())
+        problems = validate_request(request, services.plugins, utcnow().date(), services.settings)
         for problem in problems:
             print(f"{source}: {problem.field}: {problem.message}", file=sys.stderr)
         if problems:

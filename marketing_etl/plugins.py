@@ -75,7 +75,7 @@ class Plugins:
 
 
 # The modules this installation ships; each hook is `register(plugins: Plugins) -> None`.
-BUILTIN_PLUGINS: tuple[str, ...] = ()
+BUILTIN_PLUGINS: tuple[str, ...] = ("marketing_etl.destinations:register",)
 
 
 def default_plugins(extra: str | None = None) -> Plugins:

@@ -10,6 +10,11 @@ Platform-specific checks plug in here: if the source registered for the job's ta
 field checks use this hook, so they are enforced wherever a job is created (API or CLI).
 A field that the generic rules already flagged is not reported again by the hook: the generic
 message ("template_name is required") is the fix to make first.
+
+Destinations plug in the same way: the destination registered for the job's `destination` may
+have `validate(spec: JobSpec, settings: Settings) -> list[FieldProblem]` (`DestinationValidator`);
+the Google Sheets writer uses it to refuse a job up front when the server has no usable
+credentials, saying how to configure them.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Protocol, runtime_checkable
 
 from marketing_etl.models import JobRequest, JobSpec, Platform
 from marketing_etl.plugins import Plugins
+from marketing_etl.settings import Settings
 
 # Facebook keeps insights for 37 months; a longer range can never be fetched in full.
 MAX_RANGE_MONTHS = 37
@@ -44,7 +50,16 @@ class SpecValidator(Protocol):
     def validate(self, spec: JobSpec) -> list[FieldProblem]: ...
 
 
-def validate_request(request: JobRequest, plugins: Plugins, today_utc: date) -> list[FieldProblem]:
+@runtime_checkable
+class DestinationValidator(Protocol):
+    """A destination that checks the server's setup for it (e.g. Google credentials)."""
+
+    def validate(self, spec: JobSpec, settings: Settings) -> list[FieldProblem]: ...
+
+
+def validate_request(
+    request: JobRequest, plugins: Plugins, today_utc: date, settings: Settings
+) -> list[FieldProblem]:
     """All cross-field problems of a parsed create-job body; empty when it may be queued."""
     problems = [
         *_platform_fields(request),
@@ -56,6 +71,9 @@ def validate_request(request: JobRequest, plugins: Plugins, today_utc: date) -> 
     source = plugins.sources.get(request.task_type.value)
     if isinstance(source, SpecValidator):
         problems += [p for p in source.validate(request.spec()) if p.field not in flagged]
+    destination = plugins.destinations.get(request.destination)
+    if isinstance(destination, DestinationValidator):
+        problems += [p for p in destination.validate(request.spec(), settings) if p.field not in flagged]
     return problems
 
 

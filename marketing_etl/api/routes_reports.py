@@ -57,7 +57,7 @@ def create_report_job(
     executor: ExecutorDep,
 ) -> CreateJobResponse | JSONResponse:
     token = body.access_token.get_secret_value() if body.access_token else ""
-    problems = validate_request(body, services.plugins, utcnow().date())
+    problems = validate_request(body, services.plugins, utcnow().date(), services.settings)
     if problems:
         return field_problems(problems, [token])
     result = create_job(services, executor, body)

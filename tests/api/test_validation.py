@@ -13,9 +13,10 @@ import pytest
 
 from marketing_etl.models import JobSpec
 from marketing_etl.plugins import Plugins
+from marketing_etl.settings import Settings
 from marketing_etl.validation import FieldProblem
 from tests.api.helpers import SPREADSHEET_ID, Api, fb_body, make_settings, running_api, today_utc, tt_body
-from tests.plugins import ScriptedSource, register
+from tests.plugins import MemoryDestination, ScriptedSource, register
 
 TODAY = today_utc()
 Check = Callable[[dict[str, Any]], None]
@@ -188,3 +189,32 @@ def test_validation_hook_of_the_source(tmp_path: Path) -> None:
         other = fb_body(task_type="facebook_performance", selected_fields=["bogus"])
         assert api.create(other).status_code == 200
         assert api.create(fb_body(selected_fields=["spend"])).status_code == 200
+
+
+class SetupCheckingDestination(MemoryDestination):
+    """A destination that checks the server's setup, like the Google Sheets writer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[str, str]] = []
+
+    def validate(self, spec: JobSpec, settings: Settings) -> list[FieldProblem]:
+        self.seen.append((spec.job_id, str(settings.data_dir)))
+        return [FieldProblem("destination", "no credentials on this server; configure them")]
+
+
+def test_validation_hook_of_the_destination(tmp_path: Path) -> None:
+    plugins = Plugins()
+    register(plugins)
+    checking = SetupCheckingDestination()
+    plugins.destinations.register("sheets", checking)
+    with running_api(make_settings(tmp_path), plugins) as api:
+        body = fb_body()
+        rejected = api.create(body)
+        assert rejected.status_code == 422
+        [entry] = rejected.json()["detail"]
+        assert entry == {"loc": ["body", "destination"], "type": "value_error",
+                         "msg": "no credentials on this server; configure them"}
+        assert checking.seen == [(body["job_id"], str(tmp_path))]
+        # Another destination's checks do not apply.
+        assert api.create(without(fb_body(destination="xlsx"), "spreadsheet_id")).status_code == 200

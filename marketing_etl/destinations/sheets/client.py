@@ -1,0 +1,204 @@
+"""A thin Sheets API v4 client over httpx: auth header, quota budget, timeouts, error mapping,
+and an ApiCall record for every request. It never retries by itself: callers wrap operations
+in the one RetryPolicy (retry.py), so a compound step (read, then change) is retried whole.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+from google.auth import exceptions as google_exceptions
+
+from marketing_etl.context import JobContext
+from marketing_etl.destinations.sheets.a1 import path_segment
+from marketing_etl.destinations.sheets.auth import ServiceAccount, refresh_token
+from marketing_etl.destinations.sheets.retry import Retryable
+from marketing_etl.errors import AccessDenied, UserError
+from marketing_etl.models import ApiCall
+from marketing_etl.ratelimit import Budget, Limit, acquire
+
+# Google gives up on a request after 180 s; wait a little longer before calling it lost.
+TIMEOUT = httpx.Timeout(190.0, connect=10.0)
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# google-auth's own clients give up after two fresh tokens are refused too.
+MAX_TOKEN_REFUSALS = 2
+PLATFORM = "sheets"
+
+Json = dict[str, Any]
+
+
+class SheetsClient:
+    def __init__(
+        self,
+        ctx: JobContext,
+        account: ServiceAccount,
+        http: httpx.Client,
+        *,
+        budget: Budget,
+        spreadsheet_id: str,
+    ) -> None:
+        settings = ctx.settings
+        self._ctx = ctx
+        self._account = account
+        self._http = http
+        self._budget = budget
+        self._limits = [Limit(settings.sheets_writes_per_minute, 60.0)]
+        self._max_wait_s = float(settings.sheets_max_wait_s)
+        self._base = f"{settings.google_sheets_api_url.rstrip('/')}/v4/spreadsheets/{spreadsheet_id}"
+        self.spreadsheet_id = spreadsheet_id
+        self._token_refusals = 0
+
+    @property
+    def client_email(self) -> str:
+        return self._account.client_email
+
+    # the calls this writer makes ------------------------------------------------------------
+    def get_spreadsheet(self) -> Json:
+        return self._call("GET", "", "", params={"fields": "sheets.properties"}, write=False)
+
+    def get_values(self, range_name: str) -> list[list[Any]]:
+        answer = self._call(
+            "GET", f"/values/{path_segment(range_name)}", "/values/{range}",
+            params={"majorDimension": "ROWS", "valueRenderOption": "UNFORMATTED_VALUE"},
+            write=False,
+        )
+        values: list[list[Any]] = answer.get("values", [])
+        return values
+
+    def update_values(self, range_name: str, values: list[list[Any]]) -> Json:
+        return self._call(
+            "PUT", f"/values/{path_segment(range_name)}", "/values/{range}",
+            params={"valueInputOption": "RAW"}, body=json.dumps({"values": values}).encode(),
+        )
+
+    def batch_update_values(self, body: bytes) -> Json:
+        """`body` is a ready ValueRange batch: big chunks are serialized once, not per attempt."""
+        return self._call("POST", "/values:batchUpdate", "/values:batchUpdate", body=body)
+
+    def batch_update(self, requests: list[Json]) -> Json:
+        body = json.dumps({"requests": requests, "includeSpreadsheetInResponse": False}).encode()
+        return self._call("POST", ":batchUpdate", ":batchUpdate", body=body)
+
+    # one request --------------------------------------------------------------------------
+    def _call(
+        self,
+        method: str,
+        path: str,
+        template: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: bytes | None = None,
+        write: bool = True,
+    ) -> Json:
+        waited = acquire(
+            self._budget, "writes" if write else "reads", self._limits,
+            wait=self._ctx.wait, max_wait_s=self._max_wait_s, on_wait=self._budget_note,
+        )
+        self._ctx.check_cancel()
+        try:
+            token = refresh_token(self._account, self._http)
+        except google_exceptions.TransportError as exc:
+            raise Retryable(f"Google's token server could not be reached ({exc}).", status=None) from exc
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        endpoint = f"{method} /v4/spreadsheets/{{id}}{template}"
+        started = time.monotonic()
+        try:
+            response = self._http.request(
+                method, self._base + path, params=params, content=body, headers=headers, timeout=TIMEOUT
+            )
+        except httpx.HTTPError as exc:
+            self._record(endpoint, None, started, waited, len(body or b""), f"{type(exc).__name__}: {exc}")
+            raise Retryable(
+                f"Google Sheets did not answer ({type(exc).__name__}).", status=None
+            ) from exc
+        sent = len(body or b"")
+        if response.is_success:
+            self._record(endpoint, response.status_code, started, waited, sent, None)
+            answer: Json = response.json() if response.content else {}
+            return answer
+        message = _google_message(response)
+        self._record(endpoint, response.status_code, started, waited, sent, message)
+        raise self._error(response, message)
+
+    def _budget_note(self, seconds: float) -> None:
+        self._ctx.progress(
+            None, f"Waiting {seconds:.1f} s for the shared Google Sheets budget (other jobs are writing)."
+        )
+
+    def _record(
+        self, endpoint: str, status: int | None, started: float, waited: float, sent: int, error: str | None
+    ) -> None:
+        usage: dict[str, float] = {"request_bytes": sent}
+        if waited:
+            usage["budget_wait_s"] = round(waited, 3)
+        self._ctx.record_api_call(
+            ApiCall(
+                job_id=self._ctx.job_id, platform=PLATFORM, endpoint=endpoint, http_status=status,
+                duration_ms=round((time.monotonic() - started) * 1000, 1), usage=usage, error=error,
+            )
+        )
+
+    def _error(self, response: httpx.Response, message: str) -> Exception:
+        status = response.status_code
+        if status in RETRY_STATUSES or _is_rate_limit(response):
+            retry_after = _retry_after_s(response)
+            return Retryable(f"Google Sheets answered {status} ({message}).", status=status,
+                             retry_after_s=retry_after)
+        if status == 401 and self._token_refusals < MAX_TOKEN_REFUSALS:
+            self._token_refusals += 1
+            # Drop the refused token so the next attempt fetches a new one.
+            self._account.credentials.token = None
+            return Retryable("Google Sheets refused the access token; fetching a new one.", status=401)
+        if status == 401:
+            return AccessDenied(
+                f"Google Sheets keeps refusing the service account's access tokens ({message}). "
+                "Check that the Google Sheets API is enabled for the service account's project and "
+                "that its key in GOOGLE_CREDENTIALS_PATH is current."
+            )
+        if status == 403:
+            return AccessDenied(
+                f"Google Sheets refused access to spreadsheet {self.spreadsheet_id} ({message}). "
+                f"Share the spreadsheet with {self.client_email} as Editor."
+            )
+        if status == 404:
+            return UserError(
+                f"Google Sheets: spreadsheet {self.spreadsheet_id} not found. Check spreadsheet_id "
+                "(the id in the sheet's URL) and that the spreadsheet was not deleted."
+            )
+        return UserError(f"Google Sheets refused the request: {message}")
+
+
+def _google_message(response: httpx.Response) -> str:
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        return response.text[:300] or response.reason_phrase
+    if isinstance(error, dict) and error.get("message"):
+        return str(error["message"])
+    return response.reason_phrase
+
+
+def _is_rate_limit(response: httpx.Response) -> bool:
+    """Older front-ends signal quota with 403 rateLimitExceeded instead of 429."""
+    if response.status_code != 403:
+        return False
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        return False
+    reasons = {str(item.get("reason")) for item in error.get("errors", []) if isinstance(item, dict)}
+    return error.get("status") == "RESOURCE_EXHAUSTED" or bool(
+        reasons & {"rateLimitExceeded", "userRateLimitExceeded"}
+    )
+
+
+def _retry_after_s(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
