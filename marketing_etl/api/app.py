@@ -13,7 +13,13 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from marketing_etl import __version__
-from marketing_etl.api import routes_dashboard, routes_files, routes_health, routes_reports
+from marketing_etl.api import (
+    routes_dashboard,
+    routes_dashboard_ui,
+    routes_files,
+    routes_health,
+    routes_reports,
+)
 from marketing_etl.api.credentials import load_dashboard_auth
 from marketing_etl.api.deps import ApiContext
 from marketing_etl.api.errors import request_validation_handler
@@ -61,6 +67,7 @@ def create_app(
     app.include_router(routes_reports.router)
     app.include_router(routes_files.router)
     app.include_router(routes_dashboard.router)
+    app.include_router(routes_dashboard_ui.router)
     app.include_router(routes_health.router)
     return app
 

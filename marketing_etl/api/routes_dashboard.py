@@ -1,17 +1,19 @@
 """/api/dashboard*: the dashboard's data (jobs, counts, API usage) and a job's log.
 
-Everything is paged or aggregated by the store; nothing here loads all jobs.
+The jobs list is paged by the store; nothing ships logs or whole collections. The overview's
+aggregates, the platform tabs, the job detail page and the live log live in the
+routes_dashboard_* modules, mounted here so that they share the prefix and the login.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
+from marketing_etl.api import routes_dashboard_jobs, routes_dashboard_stats, routes_dashboard_stream
 from marketing_etl.api.auth import require_dashboard_user
 from marketing_etl.api.deps import ServicesDep
 from marketing_etl.api.schemas import (
@@ -22,6 +24,7 @@ from marketing_etl.api.schemas import (
     job_report,
     task_log_entry,
 )
+from marketing_etl.dashboard.stats import TimeRange
 from marketing_etl.models import ApiCall, JobFilter, JobStatus, LogLine, TaskType, utcnow
 from marketing_etl.storage.base import Store
 
@@ -35,18 +38,6 @@ router = APIRouter(
 SORTABLE = ("created_at", "started_at", "finished_at", "status", "task_type", "user_email", "job_id")
 TIMESERIES_HOURS = 24
 HOUR = timedelta(hours=1)
-
-
-class TimeRange(StrEnum):
-    DAY = "24h"
-    WEEK = "7d"
-    MONTH = "30d"
-    ALL = "all"
-
-    def since(self, now: datetime) -> datetime | None:
-        spans = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
-        span = spans.get(self.value)
-        return now - span if span else None
 
 
 @router.get(
@@ -66,6 +57,7 @@ def dashboard(
     status_: Annotated[JobStatus | None, Query(alias="status")] = None,
     task_type: TaskType | None = None,
     template_name: str | None = None,
+    user_email: Annotated[str | None, Query(max_length=320, description="only this user's jobs")] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="substring of job_id, user email or sheet name")
     ] = None,
@@ -85,7 +77,12 @@ def dashboard(
     since = time_range.since(now)
     window = JobFilter(since=since)
     flt = JobFilter(
-        status=status_, task_type=task_type, template_name=template_name, q=q or None, since=since
+        status=status_,
+        task_type=task_type,
+        template_name=template_name,
+        user_email=user_email,
+        q=q or None,
+        since=since,
     )
     jobs, total = store.list_jobs(flt, (page - 1) * page_size, page_size, sort)
     api_totals, api_series = _api_usage(store, since, now)
@@ -133,6 +130,10 @@ def _hourly(calls: list[ApiCall], first_hour: datetime) -> dict[str, list[TimePo
         ]
         for endpoint, counts in sorted(per_endpoint.items())
     }
+
+
+for _sub in (routes_dashboard_stats, routes_dashboard_jobs, routes_dashboard_stream):
+    router.include_router(_sub.router)
 
 
 @router.get(

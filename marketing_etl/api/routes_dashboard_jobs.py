@@ -1,0 +1,197 @@
+"""/api/dashboard/jobs/{job_id}*: one job for the detail page, its API usage, its log file, and
+cancel / retry behind the dashboard login.
+
+Cancel and retry run the same `jobs.py` commands as POST /reports/{job_id}/cancel|retry, so the
+browser never needs an API key. Because a browser re-sends Basic credentials to any page that
+posts here, those two also need the `X-Dashboard` header, which a cross-site form cannot set
+(no CORS is configured) — so another site cannot cancel jobs through a logged-in browser.
+Mounted under routes_dashboard's router, which adds the prefix and the dashboard login.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, status
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
+
+from marketing_etl.api.deps import ExecutorDep, ServicesDep
+from marketing_etl.api.errors import problem, unprocessable
+from marketing_etl.api.schemas import (
+    CancelResponse,
+    JobReport,
+    RetryRequest,
+    RetryResponse,
+    iso_z,
+    job_report,
+)
+from marketing_etl.dashboard.usage import (
+    CRITICAL_PCT,
+    WARNING_PCT,
+    AccountUsage,
+    UsagePoint,
+    accounts_table,
+    usage_point,
+)
+from marketing_etl.jobs import Outcome, Result, cancel_job, retry_job
+from marketing_etl.models import Job, JobStatus, LogLine, utcnow
+from marketing_etl.services import Services
+
+router = APIRouter(prefix="/jobs")
+
+MAX_POINTS = 2000
+CSRF_HEADER = "X-Dashboard"
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No job has this job_id"}}
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def require_dashboard_header(
+    x_dashboard: Annotated[str | None, Header(description="any value; proves a same-site caller")] = None,
+) -> None:
+    if not x_dashboard:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"Send the {CSRF_HEADER} header (any value) with dashboard actions.",
+        )
+
+
+class JobDetail(BaseModel):
+    job: JobReport
+    eta_s: float | None = Field(description="estimated seconds left, from progress so far; running jobs only")
+    can_cancel: bool
+    can_retry: bool
+    token_stored: bool = Field(description="false when a retry needs a new access token")
+
+
+class JobUsage(BaseModel):
+    job_id: str
+    calls: int
+    points: list[UsagePoint] = Field(description="per call, oldest first; the latest 2000 at most")
+    accounts: list[AccountUsage]
+    warning_pct: float = WARNING_PCT
+    critical_pct: float = CRITICAL_PCT
+
+
+def _job(services: Services, job_id: str) -> Job:
+    job = services.store.get_job(job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No job with job_id '{job_id}'.")
+    return job
+
+
+def job_eta_s(job: Job) -> float | None:
+    elapsed = job.duration_s
+    if job.status is not JobStatus.RUNNING or elapsed is None or not 0 < job.progress < 100:
+        return None
+    return round(elapsed * (100 - job.progress) / job.progress, 1)
+
+
+@router.get(
+    "/{job_id}", response_model=JobDetail, summary="One job for the detail page", responses=_NOT_FOUND
+)
+def job_detail(job_id: str, services: ServicesDep) -> JobDetail:
+    """The job (never its token), an ETA while it runs, which of cancel and retry apply, and
+    whether a retry can reuse the stored access token."""
+    job = _job(services, job_id)
+    retryable = job.status in (JobStatus.FAILED, JobStatus.CANCELLED)
+    return JobDetail(
+        job=job_report(job),
+        eta_s=job_eta_s(job),
+        can_cancel=job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and not job.cancel_requested,
+        can_retry=retryable,
+        token_stored=services.vault.get(job_id, utcnow()) is not None,
+    )
+
+
+@router.get(
+    "/{job_id}/api-usage",
+    response_model=JobUsage,
+    summary="The job's API calls with their usage figures, and its accounts table",
+    responses=_NOT_FOUND,
+)
+def job_usage(job_id: str, services: ServicesDep) -> JobUsage:
+    """Per call: time, endpoint, status and the usage figures the platform reported
+    (percentages as recorded; null where not reported). Per account: calls, highest usage,
+    longest time to regain access and the access tier. With the 75 % / 95 % limits."""
+    _job(services, job_id)
+    points = [usage_point(call) for call in services.store.get_api_calls(job_id)]
+    return JobUsage(
+        job_id=job_id, calls=len(points), points=points[-MAX_POINTS:], accounts=accounts_table(points)
+    )
+
+
+@router.get(
+    "/{job_id}/log.txt",
+    response_class=PlainTextResponse,
+    summary="Download the job's whole log as a text file",
+    responses=_NOT_FOUND,
+)
+def job_log_file(job_id: str, services: ServicesDep) -> PlainTextResponse:
+    """Every line of every attempt, oldest first, as an attachment named after the job."""
+    _job(services, job_id)
+    text = "".join(log_text(line) + "\n" for line in services.store.get_logs(job_id))
+    filename = _UNSAFE_FILENAME.sub("_", job_id)
+    return PlainTextResponse(text, headers={"Content-Disposition": f'attachment; filename="{filename}.log"'})
+
+
+def log_text(line: LogLine) -> str:
+    return f"{iso_z(line.ts)} {line.level} [attempt {line.attempt}] {line.message}"
+
+
+@router.post(
+    "/{job_id}/cancel",
+    response_model=CancelResponse,
+    summary="Cancel a queued or running job (as POST /reports/{job_id}/cancel)",
+    dependencies=[Depends(require_dashboard_header)],
+    responses={**_NOT_FOUND, 409: {"description": "The job has already finished"}},
+)
+def dashboard_cancel(job_id: str, services: ServicesDep) -> CancelResponse:
+    """A queued job is cancelled at once, a running one at its next check. Needs the
+    X-Dashboard header (any value)."""
+    job = _applied(cancel_job(services, job_id), job_id, "has already finished; there is nothing to cancel")
+    message = job.message
+    if job.status is JobStatus.RUNNING:
+        message = "Cancel requested: the job stops at its next check and keeps what it already wrote."
+    return CancelResponse(job_id=job_id, job_status=job.status, message=message)
+
+
+@router.post(
+    "/{job_id}/retry",
+    response_model=RetryResponse,
+    summary="Run a failed or cancelled job again (as POST /reports/{job_id}/retry)",
+    dependencies=[Depends(require_dashboard_header)],
+    responses={
+        **_NOT_FOUND,
+        409: {"description": "The job is not FAILED or CANCELLED"},
+        422: {"description": "The stored access token was deleted: send access_token"},
+    },
+)
+def dashboard_retry(
+    job_id: str,
+    services: ServicesDep,
+    executor: ExecutorDep,
+    body: Annotated[RetryRequest | None, Body()] = None,
+) -> RetryResponse | JSONResponse:
+    """A FAILED or CANCELLED job runs again as its next attempt. When its stored access token
+    was deleted, send a new one as {"access_token": ...}; otherwise 422. Needs the X-Dashboard
+    header (any value)."""
+    token = body.access_token.get_secret_value() if body and body.access_token else None
+    result = retry_job(services, executor, job_id, token)
+    if result.outcome is Outcome.TOKEN_NEEDED:
+        return unprocessable(
+            [problem("access_token", "the stored access token was deleted; enter a new one", "missing")]
+        )
+    job = _applied(result, job_id, "is not FAILED or CANCELLED, so it cannot be retried")
+    return RetryResponse(job_id=job_id, attempt=job.attempt, message=job.message)
+
+
+def _applied(result: Result, job_id: str, wrong_state: str) -> Job:
+    if result.outcome is Outcome.NOT_FOUND or result.job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No job with job_id '{job_id}'.")
+    if result.outcome is Outcome.WRONG_STATE:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"Job '{job_id}' is {result.job.status.value}: it {wrong_state}."
+        )
+    return result.job

@@ -1,0 +1,98 @@
+/**
+ * Entry point: picks the view from the URL (/dashboard?tab=... or /dashboard/jobs/{id}),
+ * wires the time range, the tabs and the refresh, and re-fetches the visible view every 30 s
+ * (skipped while the browser tab is hidden; the live log streams on its own).
+ */
+
+import { describeError } from "./api.js";
+import { byId, fill, fmtTime } from "./dom.js";
+import { jobIdFromPath, openJob, refreshJob } from "./job_detail.js";
+import { initJobsTable } from "./jobs_table.js";
+import { refreshOverview } from "./overview.js";
+import { refreshFacebook, refreshTikTok } from "./platforms.js";
+import { loadState, saveState, state } from "./state.js";
+
+const AUTO_REFRESH_MS = 30000;
+const VIEWS = { overview: refreshOverview, facebook: refreshFacebook, tiktok: refreshTikTok };
+
+let jobId = null;
+let busy = false;
+let again = false;
+
+function showError(error) {
+  const banner = byId("error");
+  if (error) {
+    fill(banner, `Could not load the dashboard data: ${describeError(error)}`);
+    banner.hidden = false;
+  } else {
+    banner.hidden = true;
+  }
+}
+
+async function refresh() {
+  // A click during a refresh (another tab, a new time range) must not be lost: run once more.
+  if (busy) {
+    again = true;
+    return;
+  }
+  busy = true;
+  try {
+    do {
+      again = false;
+      try {
+        await (jobId ? refreshJob() : VIEWS[state.tab]());
+        showError(null);
+        fill(byId("updated"), `Updated ${fmtTime(new Date().toISOString(), true).slice(11)}`);
+      } catch (error) {
+        showError(error);
+      }
+    } while (again);
+  } finally {
+    busy = false;
+  }
+}
+
+function showTab(tab) {
+  state.tab = tab;
+  for (const link of document.querySelectorAll(".tabs a")) link.classList.toggle("active", !jobId && link.dataset.tab === tab);
+  for (const name of Object.keys(VIEWS)) byId(`view-${name}`).hidden = Boolean(jobId) || name !== tab;
+}
+
+function start() {
+  loadState();
+  jobId = jobIdFromPath();
+  byId("time-range").value = state.time_range;
+  byId("time-range").disabled = Boolean(jobId);
+  byId("view-job").hidden = !jobId;
+  showTab(state.tab);
+
+  for (const link of document.querySelectorAll(".tabs a")) {
+    link.addEventListener("click", (event) => {
+      if (jobId) return; // a real link back to the overview
+      event.preventDefault();
+      showTab(link.dataset.tab);
+      saveState();
+      refresh();
+    });
+  }
+  byId("time-range").addEventListener("change", (event) => {
+    state.time_range = event.target.value;
+    state.page = 1;
+    saveState();
+    refresh();
+  });
+  byId("refresh").addEventListener("click", refresh);
+  setInterval(() => {
+    if (byId("auto-refresh").checked && !document.hidden) refresh();
+  }, AUTO_REFRESH_MS);
+
+  if (jobId) {
+    byId("back-to-jobs").href = document.referrer.includes("/dashboard") && !document.referrer.includes("/dashboard/jobs/") ? document.referrer : "/dashboard";
+    openJob(jobId).then(() => showError(null), showError);
+  } else {
+    initJobsTable(showError);
+    refresh();
+  }
+}
+
+start();

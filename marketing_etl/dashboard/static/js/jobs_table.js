@@ -1,0 +1,131 @@
+/**
+ * The jobs table: server-side search, filters, sort and pagination over GET /api/dashboard.
+ *
+ * The table only ever holds one page. A refresh re-asks for the same page with the same
+ * filters, and replaces the rows in place, so the user keeps their place.
+ */
+
+import { getJSON } from "./api.js";
+import { byId, fill, fmtDuration, fmtNumber, fmtTime, h, jobHref, statusBadge } from "./dom.js";
+import { jobsQuery, saveState, state } from "./state.js";
+
+let onError = () => {};
+let searchTimer = null;
+let latestRequest = 0;
+
+export function initJobsTable(reportError) {
+  onError = reportError;
+  const form = byId("job-filters");
+  for (const name of ["q", "status", "task_type", "template_name"]) form.elements[name].value = state[name];
+  byId("page-size").value = String(state.page_size);
+
+  form.addEventListener("submit", (event) => event.preventDefault());
+  form.elements.q.addEventListener("input", () => {
+    // Search as the user types, but not on every keystroke.
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => setFilter("q", form.elements.q.value.trim()), 300);
+  });
+  for (const name of ["status", "task_type", "template_name"]) {
+    form.elements[name].addEventListener("change", () => setFilter(name, form.elements[name].value));
+  }
+  form.querySelector(".chip-clear").addEventListener("click", () => setFilter("user_email", ""));
+
+  for (const th of byId("jobs-table").querySelectorAll("th[data-sort]")) {
+    th.addEventListener("click", () => {
+      const field = th.dataset.sort;
+      state.sort = state.sort === `-${field}` ? field : `-${field}`;
+      state.page = 1;
+      changed();
+    });
+  }
+  for (const button of document.querySelectorAll(".pager button[data-page]")) {
+    button.addEventListener("click", () => {
+      state.page = Math.max(1, state.page + (button.dataset.page === "next" ? 1 : -1));
+      changed();
+    });
+  }
+  byId("page-size").addEventListener("change", (event) => {
+    state.page_size = parseInt(event.target.value, 10);
+    state.page = 1;
+    changed();
+  });
+}
+
+/** Used by the top-users lists too: filter the table to one user (and maybe one status). */
+export function setFilter(name, value, extra = {}) {
+  const form = byId("job-filters");
+  // What is typed in the search box counts even if its pause has not elapsed yet.
+  clearTimeout(searchTimer);
+  state.q = form.elements.q.value.trim();
+  state[name] = value;
+  Object.assign(state, extra);
+  state.page = 1;
+  for (const key of ["status", "task_type", "template_name"]) form.elements[key].value = state[key];
+  changed();
+}
+
+function changed() {
+  saveState();
+  refreshJobs().catch(onError);
+}
+
+export async function refreshJobs() {
+  const request = ++latestRequest;
+  const data = await getJSON("", jobsQuery());
+  // Answers can arrive out of order; only the latest question's answer may be shown.
+  if (request !== latestRequest) return data;
+  renderUserChip();
+  renderSort();
+  const pages = Math.max(1, Math.ceil(data.total / data.page_size));
+  fill(byId("page-info"), `Page ${data.page} of ${pages} · ${fmtNumber(data.total)} jobs`);
+  document.querySelector('.pager [data-page="prev"]').disabled = data.page <= 1;
+  document.querySelector('.pager [data-page="next"]').disabled = data.page >= pages;
+  const body = byId("jobs-table").querySelector("tbody");
+  if (!data.jobs.length) {
+    fill(body, h("tr", {}, h("td", { colspan: 11, class: "muted" }, "No jobs match.")));
+    return data;
+  }
+  fill(body, data.jobs.map(row));
+  return data;
+}
+
+function row(job) {
+  return h(
+    "tr",
+    { dataset: { jobId: job.job_id } },
+    h("td", {}, h("a", { href: jobHref(job.job_id), class: "job-link" }, job.job_id)),
+    h("td", {}, job.task_type),
+    h("td", {}, job.template_name || "–"),
+    h("td", {}, job.user_email),
+    h("td", { class: "sheet" }, job.sheet_name),
+    h("td", {}, statusBadge(job.status)),
+    h("td", { title: job.created_at }, fmtTime(job.created_at)),
+    h("td", { title: job.finished_at || "" }, fmtTime(job.finished_at)),
+    h("td", {}, fmtDuration(job.duration_s)),
+    h("td", {}, fmtNumber(job.rows_written)),
+    h("td", { class: "message" }, job.status === "RUNNING" ? `${job.progress} % · ${job.message}` : job.message),
+  );
+}
+
+function renderUserChip() {
+  const chip = byId("user-filter");
+  chip.hidden = !state.user_email;
+  fill(chip.querySelector(".chip-label"), `User: ${state.user_email}`);
+}
+
+function renderSort() {
+  const field = state.sort.replace(/^-/, "");
+  for (const th of byId("jobs-table").querySelectorAll("th[data-sort]")) {
+    th.classList.toggle("sorted-asc", th.dataset.sort === field && !state.sort.startsWith("-"));
+    th.classList.toggle("sorted-desc", th.dataset.sort === field && state.sort.startsWith("-"));
+  }
+}
+
+/** Offer the templates seen in the time range, keeping the current choice even if unseen. */
+export function setTemplateOptions(counts) {
+  const select = byId("job-filters").elements.template_name;
+  const names = Object.keys(counts).sort();
+  if (state.template_name && !names.includes(state.template_name)) names.unshift(state.template_name);
+  fill(select, h("option", { value: "" }, "Any template"), names.map((name) => h("option", { value: name }, name)));
+  select.value = state.template_name;
+}

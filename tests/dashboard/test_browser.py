@@ -1,0 +1,215 @@
+"""The dashboard in a real browser (system Chromium through Playwright) against a real server
+running real jobs with the scripted test source.
+
+One server and one browser serve the whole module; each test gets a fresh logged-in page.
+Waits are bounded (Playwright's expect), never sleeps, and no test depends on exact timings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from marketing_etl.models import JobStatus, LogLine
+from tests.api.helpers import DASH_AUTH, fb_body, make_settings, new_job_id, tt_body
+from tests.dashboard.support import CHROMIUM_ARGS, XSS, Server, chromium_path, seed_demo, seed_job, serve
+
+# Without playwright, chromium_path() turns every test into a skip (a failure under REQUIRE_SERVICES=1).
+with contextlib.suppress(ImportError):
+    from playwright.sync_api import expect, sync_playwright
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Dialog, Page
+
+WAIT_MS = 15_000
+DRAWN = re.compile(r"^[1-9]\d*$")  # a chart's canvas data-drawn: its number of points
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    chromium_path()  # skip before starting anything when there is no browser
+    settings = make_settings(tmp_path_factory.mktemp("dashboard"), max_concurrent_jobs=3)
+    with serve(settings) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    expect.set_options(timeout=WAIT_MS)
+    context = browser.new_context(
+        base_url=server.url,
+        http_credentials={"username": DASH_AUTH[0], "password": DASH_AUTH[1]},
+        viewport={"width": 1400, "height": 1000},
+    )
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    opened.on("dialog", on_dialog)
+    try:
+        yield opened
+    finally:
+        context.close()
+    assert not errors, f"script errors on the page: {errors}"
+    assert not dialogs, f"the page opened dialogs: {dialogs}"
+
+
+def test_login_is_required(browser: Browser, server: Server) -> None:
+    context = browser.new_context(base_url=server.url)
+    try:
+        # A headless browser cannot show the login prompt, so ask as the browser would, without it.
+        response = context.request.get("/dashboard")
+        assert response.status == 401
+        assert response.headers["www-authenticate"].startswith("Basic")
+    finally:
+        context.close()
+
+
+def test_overview_lists_jobs_and_draws_charts(page: Page, server: Server) -> None:
+    job_id = server.create(fb_body(job_id=new_job_id("ov"), template_name="rows=3"))
+    server.wait(job_id, "SUCCESS")
+    page.goto("/dashboard")
+    expect(page.locator(f'#jobs-table tr[data-job-id="{job_id}"]')).to_be_visible()
+    expect(page.locator("#overview-cards .card").first).to_contain_text("Total jobs")
+    for canvas in ("chart-status", "chart-task-type", "chart-top-users", "chart-api-calls"):
+        expect(page.locator(f"#{canvas}")).to_have_attribute("data-drawn", DRAWN)
+
+
+def test_filter_search_and_user_click(page: Page, server: Server) -> None:
+    s = server.services
+    seed_job(s, "flt-anna-fail", JobStatus.FAILED, 1, user_email="anna.filter@example.com")
+    seed_job(
+        s, "flt-anna-ok", JobStatus.SUCCESS, 1, user_email="anna.filter@example.com", sheet_name="Spring Sale"
+    )
+    seed_job(s, "flt-tiktok", JobStatus.SUCCESS, 1, task_type="product", user_email="tt.filter@example.com")
+    page.goto("/dashboard")
+    rows = page.locator("#jobs-table tbody tr")
+
+    page.fill('#job-filters input[name="q"]', "spring sale")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-job-id", "flt-anna-ok")
+    assert "q=spring+sale" in page.url  # the place survives a reload and a shared link
+
+    page.fill('#job-filters input[name="q"]', "")
+    page.select_option('#job-filters select[name="task_type"]', "product")
+    expect(page.locator('#jobs-table tr[data-job-id="flt-tiktok"]')).to_be_visible()
+    expect(page.locator('#jobs-table tr[data-job-id="flt-anna-ok"]')).to_have_count(0)
+    page.select_option('#job-filters select[name="task_type"]', "")
+
+    page.locator("#top-failed-users button", has_text="anna.filter@example.com").click()
+    expect(page.locator("#user-filter")).to_contain_text("anna.filter@example.com")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-job-id", "flt-anna-fail")
+    page.reload()
+    expect(page.locator("#user-filter")).to_contain_text("anna.filter@example.com")
+    expect(rows).to_have_count(1)
+
+
+def test_platform_tabs(page: Page, server: Server) -> None:
+    page.goto("/dashboard")
+    page.click('.tabs a[data-tab="facebook"]')
+    expect(page.locator("#view-facebook")).to_be_visible()
+    expect(page.locator("#chart-fb-load")).to_have_attribute("data-drawn", "4")
+    page.click('.tabs a[data-tab="tiktok"]')
+    expect(page.locator("#chart-tt-types")).to_have_attribute("data-drawn", "2")
+    assert "tab=tiktok" in page.url
+
+
+def test_user_strings_are_shown_as_text(page: Page, server: Server) -> None:
+    job_id = server.create(
+        tt_body(job_id=new_job_id("xss"), sheet_name=XSS, template_name=f"rows=1;log={XSS}")
+    )
+    server.wait(job_id, "SUCCESS")
+    page.goto(f"/dashboard?q={job_id}")
+    cell = page.locator(f'#jobs-table tr[data-job-id="{job_id}"] td.sheet')
+    expect(cell).to_have_text(XSS)
+    assert page.locator("#jobs-table img").count() == 0
+
+    page.goto(f"/dashboard/jobs/{job_id}")
+    expect(page.locator("#job-params")).to_contain_text(XSS)
+    expect(page.locator("#job-log .msg", has_text=XSS).first).to_be_visible()
+    assert page.locator("main img").count() == 0  # the page fixture also fails on any alert()
+
+
+def test_job_detail_live_log_charts_and_cancel(page: Page, server: Server) -> None:
+    job_id = server.create(
+        fb_body(job_id=new_job_id("live"), template_name="rows=400;delay_ms=100;log=fetching")
+    )
+    server.wait(job_id, "RUNNING")
+    page.goto(f"/dashboard/jobs/{job_id}")
+    expect(page.locator("#job-id")).to_have_text(job_id)
+    expect(page.locator("#job-status")).to_have_text("RUNNING")
+    expect(page.locator("#chart-usage-app")).to_have_attribute("data-drawn", DRAWN)
+    expect(page.locator("#job-accounts")).to_be_visible()
+
+    log_lines = page.locator("#job-log .line")
+    expect(log_lines.first).to_be_visible()
+    shown = log_lines.count()
+    # The source keeps writing; the new line must arrive without a reload.
+    server.services.store.append_logs(
+        [LogLine(job_id=job_id, message="a line written while the page was open")]
+    )
+    expect(page.locator("#job-log .msg", has_text="a line written while the page was open")).to_be_visible()
+    assert log_lines.count() > shown
+
+    page.click("#cancel-job")
+    expect(page.locator("#job-status")).to_have_text("CANCELLED")
+    expect(page.locator("#retry-job")).to_be_visible()
+    expect(page.locator("#cancel-job")).to_be_hidden()
+    expect(page.locator("#log-state")).to_have_text("(complete)")
+    assert server.job(job_id)["status"] == "CANCELLED"
+
+
+def test_retry_a_failed_job_asks_for_a_deleted_token(page: Page, server: Server) -> None:
+    job_id = server.create(fb_body(job_id=new_job_id("retry"), template_name="rows=2;fail=user"))
+    server.wait(job_id, "FAILED")
+    server.services.store.delete_token(job_id)
+    page.goto(f"/dashboard/jobs/{job_id}")
+    expect(page.locator("#job-status")).to_have_text("FAILED")
+    page.click("#retry-job")
+    token_form = page.locator("#retry-token")
+    expect(token_form).to_be_visible()
+    token_form.locator('input[name="access_token"]').fill("EAAB-a-fresh-token")
+    token_form.locator('button[type="submit"]').click()
+    expect(page.locator("#job-attempt")).to_have_text("attempt 2")
+    expect(page.locator("#job-log .msg", has_text="Retry requested: attempt 2")).to_be_visible()
+    expect(page.locator("#job-status")).to_have_text("FAILED")  # the scripted source refuses again
+    assert server.job(job_id)["attempt"] == 2
+
+
+def test_screenshots_for_the_readme(page: Page, server: Server, tmp_path: Path) -> None:
+    """Draws the README's pictures from a real run; UPDATE_SCREENSHOTS=1 saves them to docs/images."""
+    images = DOCS_IMAGES if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+    job_id = seed_demo(server)
+    page.goto("/dashboard")
+    expect(page.locator("#chart-api-calls")).to_have_attribute("data-drawn", DRAWN)
+    expect(page.locator(f'#jobs-table tr[data-job-id="{job_id}"]')).to_be_visible()
+    page.set_viewport_size({"width": 1400, "height": 1250})
+    page.screenshot(path=str(images / "dashboard-overview.png"))
+    page.goto(f"/dashboard/jobs/{job_id}")
+    expect(page.locator("#chart-usage-account")).to_have_attribute("data-drawn", DRAWN)
+    expect(page.locator("#log-state")).to_have_text("(complete)")
+    page.screenshot(path=str(images / "dashboard-job-detail.png"), full_page=True)
+    assert (images / "dashboard-job-detail.png").stat().st_size > 10_000
