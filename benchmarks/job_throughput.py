@@ -63,9 +63,10 @@ def run(label: str, database_url: str | None, jobs: int, rows: int, data_dir: Pa
             response = client.post("/reports/create-job", json=body(rows))
             latencies_ms.append((time.perf_counter() - sent) * 1000)
             response.raise_for_status()
-        while services.store.count_jobs_by(JobFilter(status=JobStatus.SUCCESS), "status").get(
-            "SUCCESS", 0
-        ) < jobs:
+        while (
+            services.store.count_jobs_by(JobFilter(status=JobStatus.SUCCESS), "status").get("SUCCESS", 0)
+            < jobs
+        ):
             time.sleep(0.05)
         wall_s = time.perf_counter() - started
     services.close()
