@@ -75,7 +75,10 @@ class Plugins:
 
 
 # The modules this installation ships; each hook is `register(plugins: Plugins) -> None`.
-BUILTIN_PLUGINS: tuple[str, ...] = ("marketing_etl.destinations:register",)
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "marketing_etl.destinations:register",
+    "marketing_etl.sources.tiktok:register",
+)
 
 
 def default_plugins(extra: str | None = None) -> Plugins:

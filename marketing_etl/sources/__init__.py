@@ -1,0 +1,1 @@
+"""Report sources: one package per ad platform, each registering itself through `register(plugins)`."""

@@ -1,0 +1,138 @@
+"""The creative report: one row per creative (item_id) per campaign and product.
+
+TikTok needs campaign_ids and item_group_ids to report creatives, so one batched product-level
+call per 100 campaigns finds the (campaign, product) pairs with delivery first. Then:
+- if a creative attribute (title, account name or picture) is wanted: one call per pair, because
+  TikTok returns attributes only for a single campaign and product; metrics come in that same call;
+- otherwise: one call per 100 campaigns x 100 products, metrics only.
+With the idle filter on, pairs without cost and orders are never asked about: none of their
+creatives could have any.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from marketing_etl.context import JobContext
+from marketing_etl.plugins import Column
+from marketing_etl.sources.tiktok.client import TikTokClient
+from marketing_etl.sources.tiktok.dates import UNDIVIDED_MAX_DAYS, Window, windows
+from marketing_etl.sources.tiktok.fields import CREATIVE_ATTRIBUTES, CREATIVE_METRICS, to_cell
+from marketing_etl.sources.tiktok.parallel import map_in_threads
+from marketing_etl.sources.tiktok.queries import ReportRow, batches, report
+from marketing_etl.sources.tiktok.shaping import Lookups, head_cells, metric_cells, product_cells, project
+
+Pair = tuple[str, str]  # (campaign_id, item_group_id)
+
+KEY = ("campaign_id", "item_group_id", "item_id")
+METRICS = tuple(column.name for column in CREATIVE_METRICS)
+VIDEO_URL = "https://www.tiktok.com/@user/video/{item_id}"
+# TikTok's stand-ins: item_id -1 is a product card (no post); account "0"/"-1" means no access.
+_NO_POST = frozenset({"-1", "0", ""})
+_NO_ACCOUNT = frozenset({"0", "-1"})
+
+
+def creative_rows(
+    ctx: JobContext,
+    client: TikTokClient,
+    lookups: Lookups,
+    columns: list[Column],
+    progress: range,
+    *,
+    drop_idle: bool,
+) -> Iterator[list[Any]]:
+    spec = lookups.spec
+    per_pair = any(column.name in CREATIVE_ATTRIBUTES for column in columns)
+    spans = windows(spec.start_date, spec.end_date, UNDIVIDED_MAX_DAYS)
+    for number, window in enumerate(spans, start=1):
+        pairs = _pairs(client, lookups, window, drop_idle)
+        ctx.log(
+            f"{len(pairs)} campaign/product pairs with creatives to read for {window.start} to {window.end}"
+        )
+        fetch = _per_pair if per_pair else _batched
+        rows = [row for row in fetch(client, lookups, window, pairs) if not (drop_idle and _idle(row))]
+        rows.sort(key=lambda row: tuple(row.dimensions.get(name, "") for name in KEY))
+        for row in rows:
+            yield project(_cells(lookups, window, row), columns)
+        percent = progress.start + (progress.stop - progress.start) * number // len(spans)
+        ctx.progress(percent, f"Fetched creatives for {window.start} to {window.end} ({number}/{len(spans)})")
+
+
+def _pairs(client: TikTokClient, lookups: Lookups, window: Window, drop_idle: bool) -> list[Pair]:
+    dimensions = ("campaign_id", "item_group_id")
+    found: list[Pair] = []
+    for batch in batches(sorted(lookups.campaigns)):
+        for row in report(
+            client, lookups.spec, window, dimensions, ("cost", "orders"), {"campaign_ids": batch}
+        ):
+            if drop_idle and _idle(row):
+                continue
+            found.append((row.dimensions["campaign_id"], row.dimensions["item_group_id"]))
+    return sorted(set(found))
+
+
+def _per_pair(
+    client: TikTokClient, lookups: Lookups, window: Window, pairs: Sequence[Pair]
+) -> list[ReportRow]:
+    def one(pair: Pair) -> list[ReportRow]:
+        campaign_id, item_group_id = pair
+        filtering = {"campaign_ids": [campaign_id], "item_group_ids": [item_group_id]}
+        rows = report(client, lookups.spec, window, ("item_id",), (*CREATIVE_ATTRIBUTES, *METRICS), filtering)
+        key = {"campaign_id": campaign_id, "item_group_id": item_group_id}
+        return [ReportRow({**row.dimensions, **key}, row.metrics) for row in rows]
+
+    return [row for rows in map_in_threads(one, pairs, client.workers) for row in rows]
+
+
+def _batched(
+    client: TikTokClient, lookups: Lookups, window: Window, pairs: Sequence[Pair]
+) -> list[ReportRow]:
+    products_of: dict[str, set[str]] = defaultdict(set)
+    for campaign_id, item_group_id in pairs:
+        products_of[campaign_id].add(item_group_id)
+    queries = [
+        (campaign_batch, product_batch)
+        for campaign_batch in batches(sorted(products_of))
+        for product_batch in batches(sorted({g for c in campaign_batch for g in products_of[c]}))
+    ]
+
+    def one(query: tuple[list[str], list[str]]) -> list[ReportRow]:
+        filtering = {"campaign_ids": query[0], "item_group_ids": query[1]}
+        return report(client, lookups.spec, window, KEY, METRICS, filtering)
+
+    wanted = set(pairs)
+    rows = [row for rows in map_in_threads(one, queries, client.workers) for row in rows]
+    # A batch spans every campaign x product combination; keep only the pairs asked about.
+    return [
+        row
+        for row in rows
+        if (row.dimensions.get("campaign_id"), row.dimensions.get("item_group_id")) in wanted
+    ]
+
+
+def _idle(row: ReportRow) -> bool:
+    return to_cell("money", row.metrics.get("cost")) in (None, 0) and to_cell(
+        "integer", row.metrics.get("orders")
+    ) in (None, 0)
+
+
+def _cells(lookups: Lookups, window: Window, row: ReportRow) -> dict[str, Any]:
+    dims, metrics = row.dimensions, row.metrics
+    item_id = dims.get("item_id", "")
+    return {
+        **head_cells(lookups, window, dims.get("campaign_id", "")),
+        **product_cells(lookups, dims.get("item_group_id", "")),
+        "item_id": item_id or None,
+        "video_url": None if item_id in _NO_POST else VIDEO_URL.format(item_id=item_id),
+        "title": to_cell("text", metrics.get("title")),
+        "tt_account_name": _account(metrics.get("tt_account_name")),
+        "tt_account_profile_image_url": _account(metrics.get("tt_account_profile_image_url")),
+        **metric_cells(CREATIVE_METRICS, metrics),
+    }
+
+
+def _account(value: object) -> Any:
+    cell = to_cell("text", value)
+    return None if cell in _NO_ACCOUNT else cell

@@ -1,0 +1,1 @@
+"""TikTok GMV Max reports against the fake TikTok API."""
