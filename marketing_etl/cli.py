@@ -1,4 +1,5 @@
-"""`marketing-etl`: serve the API and dashboard, run a Celery worker, run one job, list jobs.
+"""`marketing-etl`: serve the API and dashboard, run a Celery worker or the scheduler, run one
+job, list jobs.
 
 Settings come from the environment and `.env` (get_settings); a bad setting is reported one line
 per problem with exit status 2, never as a traceback.
@@ -56,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one job in the foreground from a create-job JSON body")
     run.add_argument("job_file", metavar="JOB.json", help="the create-job body; '-' reads stdin")
     run.set_defaults(command=_run)
+
+    scheduler = sub.add_parser("scheduler", help="fire scheduled reports (serve has one built in)")
+    scheduler.set_defaults(command=_scheduler)
 
     jobs = sub.add_parser("jobs", help="list recent jobs")
     jobs.add_argument("--status", type=str.upper, choices=[s.value for s in JobStatus])
@@ -143,7 +147,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     try:
-        from marketing_etl.executors.celery_app import create_celery_app
+        from marketing_etl.executors.celery_app import create_celery_app, install_graceful_handback
     except ImportError as exc:
         print(
             f"marketing-etl worker: Celery is not installed ({exc}); install marketing-etl[celery]",
@@ -156,6 +160,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_FAILED
     services.close()
     concurrency = args.concurrency or settings.max_concurrent_jobs
+    install_graceful_handback()
     # Mingle and gossip are worker-to-worker chatter; jobs are coordinated through the store.
     create_celery_app(settings).worker_main(
         [
@@ -166,6 +171,21 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
             "--without-gossip",
         ]
     )
+    return EXIT_OK
+
+
+def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
+    from marketing_etl.schedules.process import run_scheduler
+
+    _log_to_console()
+    services = _open_services(settings)
+    if services is None:
+        return EXIT_FAILED
+    print(f"marketing-etl scheduler on {redact_url(settings.resolved_database_url)}", flush=True)
+    try:
+        run_scheduler(services)
+    finally:
+        services.close()
     return EXIT_OK
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from marketing_etl.errors import FatalError, JobCancelled
 from marketing_etl.models import ApiCall, Job, JobSpec, LogLine, utcnow
@@ -29,6 +29,18 @@ _current: contextvars.ContextVar[JobContext | None] = contextvars.ContextVar(
 CANCEL_POLL_INTERVAL_S = 0.25
 
 
+class StopSignal(Protocol):
+    """Set when the worker running the job is shutting down (a threading.Event in the local
+    pool, a multiprocessing.Event shared by a Celery worker's pool processes)."""
+
+    def is_set(self) -> bool: ...
+
+
+class WorkerStopping(Exception):
+    """Raised at a cancel check when the worker is stopping: the runner hands the job back to
+    the queue, checkpoint kept, instead of letting the shutdown kill it mid-way."""
+
+
 class JobContext:
     def __init__(
         self,
@@ -38,6 +50,7 @@ class JobContext:
         settings: Settings,
         access_token: str | None,
         deadline: float | None = None,
+        stopping: StopSignal | None = None,
     ) -> None:
         self.job_id = job.job_id
         self.spec: JobSpec = job.spec
@@ -49,6 +62,7 @@ class JobContext:
         self._checkpoint: dict[str, Any] = dict(job.checkpoint)
         self.rows_written = job.rows_written
         self._deadline = deadline
+        self._stopping = stopping
         self._lease_lost = threading.Event()
         self._last_cancel_poll = 0.0
         self._cancelled = False
@@ -96,8 +110,8 @@ class JobContext:
 
     # cancellation --------------------------------------------------------------------------
     def check_cancel(self, *, force: bool = False) -> None:
-        """Raise JobCancelled if the user asked to stop. Cheap to call in tight loops: the store
-        is asked at most every CANCEL_POLL_INTERVAL_S."""
+        """Raise JobCancelled if the user asked to stop (WorkerStopping if the worker is). Cheap
+        to call in tight loops: the store is asked at most every CANCEL_POLL_INTERVAL_S."""
         if self._cancelled:
             raise JobCancelled()
         if self._lease_lost.is_set():
@@ -105,6 +119,8 @@ class JobContext:
                 "This worker lost its claim on the job (it was unresponsive too long); "
                 "another attempt has taken over."
             )
+        if self._stopping is not None and self._stopping.is_set():
+            raise WorkerStopping()
         if self._deadline is not None and time.monotonic() > self._deadline:
             limit = _human_duration(self.settings.job_soft_time_limit_s)
             raise FatalError(

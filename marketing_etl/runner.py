@@ -14,7 +14,13 @@ import traceback
 from dataclasses import dataclass
 from datetime import timedelta
 
-from marketing_etl.context import JobContext, activate, install_job_log_handler
+from marketing_etl.context import (
+    JobContext,
+    StopSignal,
+    WorkerStopping,
+    activate,
+    install_job_log_handler,
+)
 from marketing_etl.errors import EtlError, FatalError, JobCancelled
 from marketing_etl.models import Job, JobStatus, utcnow
 from marketing_etl.plugins import Plugins, Report, WriteResult
@@ -32,11 +38,13 @@ class RunnerDeps:
     settings: Settings
     plugins: Plugins
     owner: str  # who holds the lease: "<host>:<pid>:<thread or task>"
+    stopping: StopSignal | None = None  # set when the worker shuts down: hand the job back
 
 
 def run_job(job_id: str, deps: RunnerDeps) -> JobStatus | None:
     """Run one QUEUED job to a final status. Returns that status, or None if the job was not
-    QUEUED (already taken by another worker, cancelled before start, or unknown)."""
+    QUEUED (already taken by another worker, cancelled before start, or unknown), or QUEUED if
+    the worker began stopping and handed the job back to the queue."""
     install_job_log_handler()
     now = utcnow()
     lease_until = now + timedelta(seconds=deps.settings.job_lease_s)
@@ -49,6 +57,7 @@ def run_job(job_id: str, deps: RunnerDeps) -> JobStatus | None:
         settings=deps.settings,
         access_token=deps.vault.get(job_id, now),
         deadline=time.monotonic() + deps.settings.job_soft_time_limit_s,
+        stopping=deps.stopping,
     )
     heartbeat = _Heartbeat(deps, ctx)
     heartbeat.start()
@@ -67,6 +76,8 @@ def _run_claimed(job: Job, ctx: JobContext, deps: RunnerDeps) -> JobStatus:
         result = _pipeline(ctx, deps.plugins)
     except JobCancelled:
         return _finish(ctx, deps, JobStatus.CANCELLED, f"Cancelled by user. {_written(ctx)}")
+    except WorkerStopping:
+        return _hand_back(ctx, deps)
     except EtlError as exc:
         if exc.detail:
             ctx.log(exc.detail, "ERROR")
@@ -136,6 +147,29 @@ def _finish(
     else:
         deps.vault.on_failure(ctx.job_id, now)
     return status
+
+
+def _hand_back(ctx: JobContext, deps: RunnerDeps) -> JobStatus:
+    """RUNNING -> QUEUED for the next worker, keeping rows_written and the checkpoint so that it
+    continues where this one stopped. Not a recovery: a clean stop does not count against the
+    job the way a crashed worker does."""
+    message = (
+        "Its worker is stopping; back in the queue to continue on another worker "
+        f"({ctx.rows_written} rows written so far)."
+    )
+    handed = deps.store.transition(
+        ctx.job_id,
+        [JobStatus.RUNNING],
+        owner=deps.owner,
+        status=JobStatus.QUEUED,
+        progress=0,
+        message=message,
+        started_at=None,
+        lease_owner=None,
+        lease_expires_at=None,
+    )
+    ctx.log(message if handed else "This worker lost the job while stopping", "WARNING")
+    return JobStatus.QUEUED
 
 
 class _Heartbeat:

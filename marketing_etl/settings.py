@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     api_keys: str | None = None
     extra_plugins: str | None = None
 
+    # Scheduled reports: `serve` runs the scheduler too unless a separate one is deployed
+    embedded_scheduler: bool = True
+    scheduler_interval_s: float = Field(15.0, ge=0.2, le=300)
+
     # Facebook Marketing API client
     facebook_page_size: int = Field(500, ge=1, le=5_000)
     facebook_concurrency: int = Field(4, ge=1, le=32)

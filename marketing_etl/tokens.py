@@ -58,8 +58,9 @@ class TokenVault:
 
     def get(self, job_id: str, now: datetime) -> str | None:
         ciphertext = self._store.get_token(job_id, now)
-        if ciphertext is None:
-            return None
+        return None if ciphertext is None else self.decrypt(ciphertext)
+
+    def decrypt(self, ciphertext: bytes) -> str | None:
         try:
             return self._fernet.decrypt(ciphertext).decode()
         except InvalidToken:

@@ -18,12 +18,15 @@ from marketing_etl.api import (
     routes_dashboard_ui,
     routes_files,
     routes_health,
+    routes_metrics,
     routes_reports,
+    routes_schedules,
 )
 from marketing_etl.api.credentials import load_dashboard_auth
 from marketing_etl.api.deps import ApiContext
 from marketing_etl.api.errors import request_validation_handler
 from marketing_etl.executors.base import Executor
+from marketing_etl.schedules.scheduler import start_embedded
 from marketing_etl.services import Services, build_executor, build_services
 from marketing_etl.settings import Settings, get_settings
 
@@ -39,7 +42,8 @@ their progress, cancel and retry them.
 TAGS = [
     {"name": "reports", "description": "Create, follow, cancel and retry report jobs."},
     {"name": "dashboard", "description": "Data behind the dashboard: jobs, counts, API usage, logs."},
-    {"name": "health", "description": "Whether the service can take work."},
+    {"name": "schedules", "description": "Recurring reports: a cron, a time zone, a job body."},
+    {"name": "health", "description": "Whether the service can take work, and its metrics."},
 ]
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -68,7 +72,9 @@ def create_app(
     app.include_router(routes_files.router)
     app.include_router(routes_dashboard.router)
     app.include_router(routes_dashboard_ui.router)
+    app.include_router(routes_schedules.router)
     app.include_router(routes_health.router)
+    app.include_router(routes_metrics.router)
     return app
 
 
@@ -83,9 +89,12 @@ def _lifespan(settings: Settings, services: Services | None, executor: Executor 
             runner = executor or build_executor(active)
             app.state.api = ApiContext(settings, active, runner, dashboard_auth)
             runner.start()
+            scheduler = start_embedded(active, runner)
             try:
                 yield
             finally:
+                if scheduler is not None:
+                    scheduler.stop()
                 runner.shutdown()
         finally:
             if owned:

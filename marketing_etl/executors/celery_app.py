@@ -7,14 +7,19 @@ database engines and client sessions must not be shared across fork.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
+from dataclasses import replace
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_shutting_down
 
 from marketing_etl import runner
+from marketing_etl.context import StopSignal
 from marketing_etl.log_redaction import install_log_redaction
+from marketing_etl.models import JobStatus
 from marketing_etl.services import Services, build_services
 from marketing_etl.settings import Settings
 
@@ -28,6 +33,8 @@ _VISIBILITY_MARGIN_S = 600
 
 _services_lock = threading.Lock()
 _services_by_pid: dict[int, Services] = {}
+# Set by install_graceful_handback in the worker's main process; pool processes inherit it.
+_worker_stopping: StopSignal | None = None
 
 
 def create_celery_app(settings: Settings) -> Any:
@@ -63,11 +70,31 @@ def create_celery_app(settings: Settings) -> Any:
     )
 
     def run_job_task(job_id: str) -> str | None:
-        status = runner.run_job(job_id, services_for_this_process(settings).runner_deps("celery"))
+        deps = replace(services_for_this_process(settings).runner_deps("celery"), stopping=_worker_stopping)
+        status = runner.run_job(job_id, deps)
+        if status is JobStatus.QUEUED:
+            # Handed back by a stopping worker: this message is acknowledged when the task
+            # returns, so the job needs a new one for the next worker to find it.
+            app.send_task(TASK_NAME, args=[job_id], ignore_result=True)
         return None if status is None else status.value
 
     app.task(name=TASK_NAME)(run_job_task)
     return app
+
+
+def install_graceful_handback() -> None:
+    """Make a warm shutdown (SIGTERM, `docker compose stop`) hand running jobs back to the queue
+    instead of waiting for them, or losing them to the SIGKILL that follows the grace period.
+    Call in the worker's main process before the pool starts: the pool processes inherit the
+    event, and Celery signals the shutdown in the main process only."""
+    global _worker_stopping
+    event = multiprocessing.Event()
+    _worker_stopping = event
+
+    def on_shutdown(**_: Any) -> None:
+        event.set()
+
+    worker_shutting_down.connect(on_shutdown, weak=False)
 
 
 def _soft_time_limit_s(settings: Settings) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import replace
 
 from marketing_etl import runner
 from marketing_etl.executors.recovery import RecoverySweeper
@@ -61,8 +62,9 @@ class LocalExecutor:
             raise RuntimeError("the local executor has no live worker threads")
 
     def shutdown(self, wait_s: float = 10.0) -> None:
-        """Stop taking work and wait up to wait_s for running jobs. A job still running after that
-        keeps its lease until it expires, and the next start re-queues it."""
+        """Stop taking work; running jobs go back to the queue at their next cancel check (within
+        seconds), checkpoint kept. Waits up to wait_s for that; a job stuck longer keeps its lease
+        until it expires, and the sweeper of the next start re-queues it."""
         self._stopping.set()
         with self._wake:
             self._wake.notify_all()
@@ -76,7 +78,8 @@ class LocalExecutor:
 
     # worker threads ------------------------------------------------------------------------
     def _work(self) -> None:
-        deps = self._services.runner_deps(worker=threading.current_thread().name)
+        own = self._services.runner_deps(worker=threading.current_thread().name)
+        deps = replace(own, stopping=self._stopping)
         while not self._stopping.is_set():
             try:
                 ran = self._run_next(deps)

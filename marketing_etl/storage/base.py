@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
+from marketing_etl.storage.metrics_base import MetricsQueries
+from marketing_etl.storage.schedule_base import ScheduleStore
 
 # Fields of Job that `update_job` / `transition` may set. Anything else is a programming error.
 MUTABLE_JOB_FIELDS = frozenset(
@@ -35,6 +37,14 @@ MUTABLE_JOB_FIELDS = frozenset(
 
 
 class Store(Protocol):
+    @property
+    def schedules(self) -> ScheduleStore:
+        """Recurring reports, kept in the same database."""
+
+    @property
+    def metrics(self) -> MetricsQueries:
+        """Totals for GET /metrics, aggregated by the database."""
+
     # lifecycle
     def init(self) -> None:
         """Create tables/collections and indexes if missing (idempotent)."""

@@ -27,6 +27,8 @@ from marketing_etl.storage.common import (
     to_utc,
 )
 from marketing_etl.storage.mongo_client import Doc, collections, connect
+from marketing_etl.storage.mongo_metrics import MongoMetrics
+from marketing_etl.storage.mongo_schedules import MongoScheduleStore
 
 _NO_ID = {"_id": False}
 # Mirrors the SQL indexes: each dashboard filter leads a compound index with created_at.
@@ -49,6 +51,8 @@ class MongoStore:
         self._logs = collection("job_logs")
         self._calls = collection("api_calls")
         self._tokens = collection("job_tokens")
+        self.schedules = MongoScheduleStore(collection("schedules"))
+        self.metrics = MongoMetrics(self._jobs, self._calls)
 
     # lifecycle -----------------------------------------------------------------------------
     def init(self) -> None:
@@ -60,6 +64,7 @@ class MongoStore:
         self._calls.create_index([("job_id", ASCENDING), ("ts", ASCENDING)])
         self._tokens.create_index("job_id", unique=True)
         self._tokens.create_index("expires_at")
+        self.schedules.init()
 
     def close(self) -> None:
         self._client.close()

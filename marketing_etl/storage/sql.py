@@ -25,6 +25,8 @@ from marketing_etl.storage.common import (
     parse_sort,
     plain,
 )
+from marketing_etl.storage.sql_metrics import SqlMetrics
+from marketing_etl.storage.sql_schedules import SqlScheduleStore
 from marketing_etl.storage.sql_schema import api_calls, create_engine, job_logs, job_tokens, jobs, metadata
 
 # Serialises concurrent init() calls on PostgreSQL (an API process and workers starting at once):
@@ -35,6 +37,8 @@ _PG_INIT_LOCK_KEY = 0x6D6B_6574_6C00
 class SqlStore:
     def __init__(self, url: str) -> None:
         self._engine = create_engine(url)
+        self.schedules = SqlScheduleStore(self._engine)
+        self.metrics = SqlMetrics(self._engine)
 
     # lifecycle -----------------------------------------------------------------------------
     def init(self) -> None:

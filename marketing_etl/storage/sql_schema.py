@@ -116,6 +116,26 @@ job_tokens = sa.Table(
     sa.Index("ix_job_tokens_expires", "expires_at"),
 )
 
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    sa.Column("schedule_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("cron", sa.String(128), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("date_range", sa.String(32), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("job", sa.JSON, nullable=False),
+    sa.Column("token", sa.LargeBinary),  # encrypted access token, like job_tokens.ciphertext
+    sa.Column("next_run_at", UtcDateTime),
+    sa.Column("last_slot_at", UtcDateTime),
+    sa.Column("last_job_id", sa.String(128)),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Index("ix_schedules_next_run", "enabled", "next_run_at"),
+)
+
 
 def engine_url(url: str) -> URL:
     """postgresql:// means psycopg 3; an explicit driver is kept. Query options (such as the

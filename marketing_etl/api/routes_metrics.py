@@ -1,0 +1,30 @@
+"""GET /metrics: Prometheus text format, open like /healthz (nginx puts a login in front of it
+for the outside; scrapers inside the network read it from the api container directly)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse
+
+from marketing_etl.api.deps import ServicesDep
+from marketing_etl.metrics import CONTENT_TYPE, CallTotalsCache, render
+from marketing_etl.models import utcnow
+
+router = APIRouter(tags=["health"])
+
+
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    summary="Prometheus metrics",
+    description=(
+        "Jobs by status and task type, queue depth, job duration histogram, ad platform API "
+        "calls by platform and outcome, Google Sheets calls, seconds waited for rate limits."
+    ),
+)
+def metrics(request: Request, services: ServicesDep) -> PlainTextResponse:
+    state = request.app.state
+    if not isinstance(getattr(state, "call_totals", None), CallTotalsCache):
+        state.call_totals = CallTotalsCache()
+    body = render(services.store, state.call_totals, utcnow())
+    return PlainTextResponse(body, media_type=CONTENT_TYPE)

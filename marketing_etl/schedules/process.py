@@ -1,0 +1,62 @@
+"""`marketing-etl scheduler`: the scheduler as a process of its own (a production container).
+
+It only creates jobs. With Celery it publishes them to the broker like the API does; without
+Redis it leaves them QUEUED in the store, where the worker pool inside `serve` picks them up.
+SIGTERM and Ctrl-C stop it between ticks.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from marketing_etl.executors.base import Executor
+from marketing_etl.schedules.scheduler import Scheduler, SchedulerThread
+from marketing_etl.services import Services, build_executor
+
+log = logging.getLogger(__name__)
+
+
+class StoreQueue:
+    """The executor of a scheduler without Redis: the store is the queue, so there is nothing
+    to hand over; a `serve` process's pool polls the store and runs the job."""
+
+    name = "store"
+
+    def start(self) -> None:
+        """Nothing to start: no worker runs in this process."""
+
+    def submit(self, job_id: str) -> None:
+        """Nothing to send: the job is QUEUED in the store already."""
+
+    def ping(self) -> None:
+        """The store is the queue; reaching the store is checked elsewhere."""
+
+    def shutdown(self, wait_s: float = 10.0) -> None:
+        """Nothing to stop."""
+
+
+def run_scheduler(services: Services) -> None:
+    """Tick until SIGTERM or SIGINT."""
+    settings = services.settings
+    executor: Executor = build_executor(services) if settings.resolved_executor == "celery" else StoreQueue()
+    executor.start()
+    loop = SchedulerThread(Scheduler(services, executor), settings.scheduler_interval_s)
+    stopped = threading.Event()
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("scheduler: %s received, stopping", signal.Signals(signum).name)
+        stopped.set()
+        loop.stop(wait_s=0)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    loop.start()
+    log.info("scheduler: checking for due schedules every %.0f s", settings.scheduler_interval_s)
+    try:
+        stopped.wait()
+    finally:
+        loop.stop()
+        executor.shutdown()

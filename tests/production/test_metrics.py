@@ -1,0 +1,79 @@
+"""GET /metrics: Prometheus text format with the figures the issue lists, read from the store."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from marketing_etl.metrics import CONTENT_TYPE, CallTotalsCache, render
+from marketing_etl.models import ApiCall, utcnow
+from tests.api.helpers import Api, fb_body, make_settings, running_api, tt_body
+
+SAMPLE = re.compile(r'^([a-z_]+)(\{[^}]*\})? (-?[0-9.e+]+|\+Inf)$')
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    with running_api(make_settings(tmp_path, embedded_scheduler=False)) as running:
+        yield running
+
+
+def parse(text: str) -> dict[str, float]:
+    """Every sample as 'name{labels}' -> value; every line must be a comment or a sample."""
+    samples: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("# HELP ") or line.startswith("# TYPE "):
+            continue
+        match = SAMPLE.match(line)
+        assert match, f"not Prometheus text format: {line!r}"
+        samples[match.group(1) + (match.group(2) or "")] = float(match.group(3))
+    return samples
+
+
+def test_metrics_after_some_jobs(api: Api) -> None:
+    for body in (fb_body(), fb_body(template_name="rows=2;fail=user"), tt_body()):
+        api.wait(api.start(body))
+    response = api.client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == CONTENT_TYPE
+    assert "# TYPE marketing_etl_job_duration_seconds histogram" in response.text
+    samples = parse(response.text)
+    assert samples['marketing_etl_jobs{status="SUCCESS",task_type="facebook_daily"}'] == 1
+    assert samples['marketing_etl_jobs{status="FAILED",task_type="facebook_daily"}'] == 1
+    assert samples['marketing_etl_jobs{status="SUCCESS",task_type="product"}'] == 1
+    assert samples['marketing_etl_jobs{status="QUEUED",task_type="creative"}'] == 0
+    assert samples["marketing_etl_queue_depth"] == 0
+    assert samples['marketing_etl_job_duration_seconds_count{task_type="facebook_daily"}'] == 2
+    assert samples['marketing_etl_job_duration_seconds_bucket{task_type="facebook_daily",le="+Inf"}'] == 2
+    # The scripted test source records one call per job on its own platform, "test".
+    assert samples['marketing_etl_api_calls_total{platform="test",outcome="ok"}'] == 3
+    assert samples['marketing_etl_rate_limit_wait_seconds_total{platform="test"}'] == 0
+
+
+def test_settled_calls_are_counted_once_and_recent_ones_every_scrape(api: Api) -> None:
+    store = api.services.store
+    now = utcnow()
+
+    def record(platform: str, minutes_ago: float, **usage: float) -> None:
+        ts = now - timedelta(minutes=minutes_ago)
+        call = ApiCall(job_id="j", platform=platform, endpoint="/e", http_status=200, duration_ms=1, ts=ts)
+        store.record_api_calls([call.model_copy(update={"usage": usage})])
+
+    record("sheets", 30, budget_wait_s=2.5)
+    record("facebook", 30, wait_s=1)
+    cache = CallTotalsCache()
+    first = parse(render(store, cache, now))
+    record("sheets", 1)
+    second = parse(render(store, cache, now + timedelta(seconds=15)))
+    assert first['marketing_etl_sheets_calls_total{outcome="ok"}'] == 1
+    assert second['marketing_etl_sheets_calls_total{outcome="ok"}'] == 2
+    assert second['marketing_etl_rate_limit_wait_seconds_total{platform="sheets"}'] == 2.5
+    assert second['marketing_etl_api_calls_total{platform="facebook",outcome="ok"}'] == 1
+    # Sheets calls are their own family, not counted again among the ad platform calls.
+    assert not any(key.startswith('marketing_etl_api_calls_total{platform="sheets"') for key in second)
+    later = parse(render(store, cache, now + timedelta(hours=1)))
+    assert later['marketing_etl_sheets_calls_total{outcome="ok"}'] == 2
