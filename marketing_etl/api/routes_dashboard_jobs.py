@@ -17,8 +17,8 @@ from fastapi import APIRouter, Body, Depends, Header, HTTPException, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
+from marketing_etl.api import job_actions
 from marketing_etl.api.deps import ExecutorDep, ServicesDep
-from marketing_etl.api.errors import problem, unprocessable
 from marketing_etl.api.schemas import (
     CancelResponse,
     JobReport,
@@ -35,7 +35,6 @@ from marketing_etl.dashboard.usage import (
     accounts_table,
     usage_point,
 )
-from marketing_etl.jobs import Outcome, Result, cancel_job, retry_job
 from marketing_etl.models import Job, JobStatus, LogLine, utcnow
 from marketing_etl.services import Services
 
@@ -77,7 +76,7 @@ class JobUsage(BaseModel):
 def _job(services: Services, job_id: str) -> Job:
     job = services.store.get_job(job_id)
     if job is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No job with job_id '{job_id}'.")
+        raise job_actions.job_not_found(job_id)
     return job
 
 
@@ -150,11 +149,7 @@ def log_text(line: LogLine) -> str:
 def dashboard_cancel(job_id: str, services: ServicesDep) -> CancelResponse:
     """A queued job is cancelled at once, a running one at its next check. Needs the
     X-Dashboard header (any value)."""
-    job = _applied(cancel_job(services, job_id), job_id, "has already finished; there is nothing to cancel")
-    message = job.message
-    if job.status is JobStatus.RUNNING:
-        message = "Cancel requested: the job stops at its next check and keeps what it already wrote."
-    return CancelResponse(job_id=job_id, job_status=job.status, message=message)
+    return job_actions.cancel(services, job_id)
 
 
 @router.post(
@@ -177,21 +172,4 @@ def dashboard_retry(
     """A FAILED or CANCELLED job runs again as its next attempt. When its stored access token
     was deleted, send a new one as {"access_token": ...}; otherwise 422. Needs the X-Dashboard
     header (any value)."""
-    token = body.access_token.get_secret_value() if body and body.access_token else None
-    result = retry_job(services, executor, job_id, token)
-    if result.outcome is Outcome.TOKEN_NEEDED:
-        return unprocessable(
-            [problem("access_token", "the stored access token was deleted; enter a new one", "missing")]
-        )
-    job = _applied(result, job_id, "is not FAILED or CANCELLED, so it cannot be retried")
-    return RetryResponse(job_id=job_id, attempt=job.attempt, message=job.message)
-
-
-def _applied(result: Result, job_id: str, wrong_state: str) -> Job:
-    if result.outcome is Outcome.NOT_FOUND or result.job is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No job with job_id '{job_id}'.")
-    if result.outcome is Outcome.WRONG_STATE:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"Job '{job_id}' is {result.job.status.value}: it {wrong_state}."
-        )
-    return result.job
+    return job_actions.retry(services, executor, job_id, body)

@@ -10,9 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, HTTPException, status
 from fastapi.responses import JSONResponse
 
+from marketing_etl.api import job_actions
 from marketing_etl.api.auth import require_api_key
 from marketing_etl.api.deps import ExecutorDep, ServicesDep
-from marketing_etl.api.errors import field_problems, problem, unprocessable
+from marketing_etl.api.errors import field_problems
 from marketing_etl.api.examples import CREATE_JOB_EXAMPLES, RETRY_EXAMPLES
 from marketing_etl.api.schemas import (
     CancelResponse,
@@ -22,8 +23,8 @@ from marketing_etl.api.schemas import (
     RetryResponse,
     job_report,
 )
-from marketing_etl.jobs import Outcome, cancel_job, create_job, retry_job
-from marketing_etl.models import JobRequest, JobStatus, utcnow
+from marketing_etl.jobs import Outcome, create_job
+from marketing_etl.models import JobRequest, utcnow
 from marketing_etl.validation import validate_request
 
 router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[Depends(require_api_key)])
@@ -92,7 +93,7 @@ def create_report_job(
 def get_report(job_id: str, services: ServicesDep) -> JobReport:
     job = services.store.get_job(job_id)
     if job is None:
-        raise _job_not_found(job_id)
+        raise job_actions.job_not_found(job_id)
     return job_report(job)
 
 
@@ -108,19 +109,7 @@ def get_report(job_id: str, services: ServicesDep) -> JobReport:
     responses={**_UNAUTHORIZED, **_NOT_FOUND, 409: {"description": "The job has already finished"}},
 )
 def cancel_report_job(job_id: str, services: ServicesDep) -> CancelResponse:
-    result = cancel_job(services, job_id)
-    if result.outcome is Outcome.NOT_FOUND or result.job is None:
-        raise _job_not_found(job_id)
-    job = result.job
-    if result.outcome is Outcome.WRONG_STATE:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"Job '{job_id}' has already finished ({job.status.value}); there is nothing to cancel.",
-        )
-    message = job.message
-    if job.status is JobStatus.RUNNING:
-        message = "Cancel requested: the job stops at its next check and keeps what it already wrote."
-    return CancelResponse(job_id=job_id, job_status=job.status, message=message)
+    return job_actions.cancel(services, job_id)
 
 
 @router.post(
@@ -145,29 +134,4 @@ def retry_report_job(
     executor: ExecutorDep,
     body: Annotated[RetryRequest | None, Body(openapi_examples=RETRY_EXAMPLES)] = None,
 ) -> RetryResponse | JSONResponse:
-    token = body.access_token.get_secret_value() if body and body.access_token else None
-    result = retry_job(services, executor, job_id, token)
-    if result.outcome is Outcome.NOT_FOUND or result.job is None:
-        raise _job_not_found(job_id)
-    job = result.job
-    if result.outcome is Outcome.WRONG_STATE:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"Job '{job_id}' is {job.status.value}; only FAILED or CANCELLED jobs can be retried.",
-        )
-    if result.outcome is Outcome.TOKEN_NEEDED:
-        return unprocessable(
-            [
-                problem(
-                    "access_token",
-                    "the stored access token of this job was deleted; send a new one: "
-                    '{"access_token": "..."}',
-                    "missing",
-                )
-            ]
-        )
-    return RetryResponse(job_id=job_id, attempt=job.attempt, message=job.message)
-
-
-def _job_not_found(job_id: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, f"No job with job_id '{job_id}'.")
+    return job_actions.retry(services, executor, job_id, body)
