@@ -9,8 +9,6 @@ REQUIRE_SERVICES=1).
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from marketing_etl.api import create_app
 from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus, LogLine
@@ -28,6 +25,7 @@ from marketing_etl.plugins import Plugins
 from marketing_etl.services import Services, build_services
 from marketing_etl.settings import Settings
 from tests.api.helpers import DASH_AUTH, FINISHED, fb_body, hours_ago, tt_body
+from tests.fakes.server import serve_app
 from tests.plugins import register
 from tests.services import need
 
@@ -83,43 +81,20 @@ class Server:
         return job
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serve(settings: Settings) -> Iterator[Server]:
     """The whole app, lifespan included, on a free loopback port in a background thread."""
     plugins = Plugins()
     register(plugins)
     services = build_services(settings, plugins)
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, services=services),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        # Live-log streams stay open for seconds; a test run should not wait for them.
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"dashboard-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError(f"the dashboard server on port {port} did not start")
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{port}"
+    app = create_app(settings, services=services)
     try:
-        with httpx.Client(base_url=url, auth=DASH_AUTH, timeout=10) as http:
+        # Live-log streams stay open for seconds; a test run should not wait for them.
+        with serve_app(app, lifespan="on", graceful_shutdown_s=1) as url, httpx.Client(
+            base_url=url, auth=DASH_AUTH, timeout=10
+        ) as http:
             yield Server(url, services, http)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         services.close()
 
 

@@ -21,12 +21,24 @@ def free_port() -> int:
 
 @contextmanager
 def serve_app(
-    app: Any, *, startup_timeout_s: float = 10.0, lifespan: Literal["on", "off"] = "off"
+    app: Any,
+    *,
+    startup_timeout_s: float = 10.0,
+    lifespan: Literal["on", "off"] = "off",
+    graceful_shutdown_s: int | None = None,
 ) -> Iterator[str]:
     """Yield the base URL (http://127.0.0.1:PORT) while `app` is served; stop it afterwards.
-    Fakes need no lifespan; our own app does (lifespan="on") to start its executor."""
+    Fakes need no lifespan; our own app does (lifespan="on") to start its executor.
+    `graceful_shutdown_s` bounds the wait for open streams (e.g. live logs) at the end."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan=lifespan,
+        timeout_graceful_shutdown=graceful_shutdown_s,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"fake-{port}", daemon=True)
     thread.start()
@@ -39,4 +51,4 @@ def serve_app(
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=15)
