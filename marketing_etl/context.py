@@ -21,6 +21,7 @@ from marketing_etl.errors import FatalError, JobCancelled
 from marketing_etl.models import ApiCall, Job, JobSpec, LogLine, utcnow
 from marketing_etl.settings import Settings
 from marketing_etl.storage.base import Store
+from marketing_etl.storage.fx_rates_base import RateCache
 from marketing_etl.tokens import Redactor
 
 _current: contextvars.ContextVar[JobContext | None] = contextvars.ContextVar(
@@ -73,6 +74,11 @@ class JobContext:
         if not self._token:
             raise FatalError("This job has no access token; retry it with a new access_token.")
         return self._token
+
+    @property
+    def fx_rates(self) -> RateCache:
+        """The exchange-rate cache every job shares (currency conversion)."""
+        return self._store.fx_rates
 
     # progress and log -------------------------------------------------------------------
     def progress(self, percent: int | None, message: str) -> None:

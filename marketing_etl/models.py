@@ -11,10 +11,13 @@ import hashlib
 import json
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, field_validator
+
+from marketing_etl.fx.currencies import is_known, normalise_code, parse_pair, unknown_code_message
 
 _ACCOUNT_ID = re.compile(r"^act_\d{1,20}$")
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
@@ -95,6 +98,8 @@ class JobSpec(BaseModel):
     template_name: str | None = None
     selected_fields: list[str] = Field(default_factory=list)
     destination: Literal["sheets", "csv", "xlsx"] = "sheets"
+    target_currency: str | None = None  # ISO 4217; money is converted into it day by day
+    fx_rates: dict[str, Decimal] = Field(default_factory=dict)  # pinned rates: {"USD/VND": 25400}
 
     @field_validator("task_type", mode="before")
     @classmethod
@@ -165,13 +170,48 @@ class JobSpec(BaseModel):
             raise ValueError("selected_fields cannot contain empty names")
         return cleaned
 
+    @field_validator("target_currency", mode="before")
+    @classmethod
+    def _iso_currency(cls, value: object) -> object:
+        if value is None or value == "":
+            return None
+        code = normalise_code(str(value))
+        if not is_known(code):
+            raise ValueError(unknown_code_message(str(value)))
+        return code
+
+    @field_validator("fx_rates", mode="before")
+    @classmethod
+    def _pinned_pairs(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        pairs: dict[str, object] = {}
+        for key, rate in value.items():
+            base, quote = parse_pair(str(key))
+            pairs[f"{base}/{quote}"] = rate
+        return pairs
+
+    @field_validator("fx_rates")
+    @classmethod
+    def _positive_rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for pair, rate in value.items():
+            if not rate.is_finite() or rate <= 0:
+                raise ValueError(f"the rate for {pair} must be a number above 0, like 25400")
+        return value
+
+    @property
+    def pinned_rates(self) -> dict[tuple[str, str], Decimal]:
+        return {parse_pair(pair): rate for pair, rate in self.fx_rates.items()}
+
     @property
     def platform(self) -> Platform:
         return self.task_type.platform
 
     def fingerprint(self) -> str:
-        """Identity of the work asked for: the same body again is the same job."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """Identity of the work asked for: the same body again is the same job. Fields left at
+        their defaults are omitted, so a new optional field never changes existing identities."""
+        body = self.model_dump(mode="json", exclude_defaults=True)
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -78,6 +78,8 @@ class Plugins:
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "marketing_etl.destinations:register",
     "marketing_etl.sources.tiktok:register",
+    "marketing_etl.sources.facebook:register",
+    "marketing_etl.transforms:register",
 )
 
 

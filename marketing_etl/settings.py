@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     fx_api_url: str = (
         "https://cdn.jsdelivr.net/npm/@fawazahmed0/currency-api@{date}/v1/currencies/{base}.json"
     )
+    # Asked when FX_API_URL cannot be reached; empty: no mirror
+    fx_api_fallback_url: str = "https://{date}.currency-api.pages.dev/v1/currencies/{base}.json"
 
     secret_key: str | None = None
     token_retention_s: int = Field(86_400, ge=0)

@@ -21,6 +21,7 @@ from marketing_etl.api import (
     routes_metrics,
     routes_reports,
     routes_schedules,
+    routes_templates,
 )
 from marketing_etl.api.credentials import load_dashboard_auth
 from marketing_etl.api.deps import ApiContext
@@ -68,6 +69,8 @@ def create_app(
         lifespan=_lifespan(resolved, services, executor),
     )
     app.add_exception_handler(RequestValidationError, request_validation_handler)
+    # Before the reports router: its /reports/{job_id} would otherwise capture /reports/templates.
+    app.include_router(routes_templates.router)
     app.include_router(routes_reports.router)
     app.include_router(routes_files.router)
     app.include_router(routes_dashboard.router)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
+from marketing_etl.storage.fx_rates_base import RateCache
 from marketing_etl.storage.metrics_base import MetricsQueries
 from marketing_etl.storage.schedule_base import ScheduleStore
 
@@ -44,6 +45,10 @@ class Store(Protocol):
     @property
     def metrics(self) -> MetricsQueries:
         """Totals for GET /metrics, aggregated by the database."""
+
+    @property
+    def fx_rates(self) -> RateCache:
+        """Exchange rates jobs resolved, kept so the same dates convert the same way later."""
 
     # lifecycle
     def init(self) -> None:

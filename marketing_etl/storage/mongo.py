@@ -27,6 +27,7 @@ from marketing_etl.storage.common import (
     to_utc,
 )
 from marketing_etl.storage.mongo_client import Doc, collections, connect
+from marketing_etl.storage.mongo_fx_rates import MongoRateCache
 from marketing_etl.storage.mongo_metrics import MongoMetrics
 from marketing_etl.storage.mongo_schedules import MongoScheduleStore
 
@@ -53,6 +54,7 @@ class MongoStore:
         self._tokens = collection("job_tokens")
         self.schedules = MongoScheduleStore(collection("schedules"))
         self.metrics = MongoMetrics(self._jobs, self._calls)
+        self.fx_rates = MongoRateCache(collection("fx_rates"))
 
     # lifecycle -----------------------------------------------------------------------------
     def init(self) -> None:
@@ -65,6 +67,7 @@ class MongoStore:
         self._tokens.create_index("job_id", unique=True)
         self._tokens.create_index("expires_at")
         self.schedules.init()
+        self.fx_rates.init()
 
     def close(self) -> None:
         self._client.close()

@@ -25,6 +25,7 @@ from marketing_etl.storage.common import (
     parse_sort,
     plain,
 )
+from marketing_etl.storage.sql_fx_rates import SqlRateCache
 from marketing_etl.storage.sql_metrics import SqlMetrics
 from marketing_etl.storage.sql_schedules import SqlScheduleStore
 from marketing_etl.storage.sql_schema import api_calls, create_engine, job_logs, job_tokens, jobs, metadata
@@ -39,6 +40,7 @@ class SqlStore:
         self._engine = create_engine(url)
         self.schedules = SqlScheduleStore(self._engine)
         self.metrics = SqlMetrics(self._engine)
+        self.fx_rates = SqlRateCache(self._engine)
 
     # lifecycle -----------------------------------------------------------------------------
     def init(self) -> None:

@@ -18,6 +18,12 @@ from marketing_etl.sources.tiktok.fields import PRODUCT_FIELDS, columns_for, sel
 from marketing_etl.sources.tiktok.product import product_rows
 from marketing_etl.sources.tiktok.queries import find_store, list_campaigns, load_catalog
 from marketing_etl.sources.tiktok.shaping import Lookups
+from marketing_etl.transforms.report_meta import (
+    ACCOUNT_COLUMN,
+    ACCOUNTS,
+    CURRENCY_COLUMN,
+    RATE_DATE_COLUMNS,
+)
 from marketing_etl.validation import FieldProblem
 
 BUDGET_NAMESPACE = "tiktok"
@@ -59,7 +65,16 @@ class TikTokReportSource:
         except BaseException:
             client.close()
             raise
-        return Report(columns=columns, rows=self._rows(ctx, client, lookups, columns))
+        return Report(columns=columns, rows=self._rows(ctx, client, lookups, columns), meta=self._meta(spec))
+
+    def _meta(self, spec: JobSpec) -> dict[str, object]:
+        """For the currency transform: product rows are days, creative rows add up a window."""
+        return {
+            ACCOUNTS: [spec.advertiser_id],
+            ACCOUNT_COLUMN: "advertiser_id",
+            RATE_DATE_COLUMNS: ["stat_time_day"] if self.task == "product" else ["end_date"],
+            CURRENCY_COLUMN: "currency",
+        }
 
     def _lookups(self, ctx: JobContext, client: TikTokClient, columns: list[Column]) -> Lookups:
         spec = ctx.spec

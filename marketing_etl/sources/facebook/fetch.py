@@ -1,0 +1,151 @@
+"""One job's fetch: every account and date window, a few accounts at a time, rows out in order.
+
+Work items are (date window, account), submitted window by window to a bounded thread pool, each
+account's pages read in sequence by its thread. Rows leave one window at a time, sorted by
+(date, account, object, breakdown values), so memory holds about one window, never the report.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
+from typing import Any
+
+from marketing_etl.context import JobContext
+from marketing_etl.models import Account
+from marketing_etl.sources.facebook.account_info import read_account_info
+from marketing_etl.sources.facebook.client import GraphClient
+from marketing_etl.sources.facebook.graph_errors import AccountForbidden
+from marketing_etl.sources.facebook.insights import InsightsFetcher, Slice, date_windows
+from marketing_etl.sources.facebook.metadata import MetadataCache
+from marketing_etl.sources.facebook.plan import ReportPlan
+from marketing_etl.sources.facebook.rows import Partial, RowShaper
+from marketing_etl.sources.facebook.throttle import FacebookTuning
+
+log = logging.getLogger(__name__)
+
+Window = tuple[date, date]
+Task = tuple[Window, int]  # (date window, index into the job's accounts)
+Rows = list[list[Any]]  # [sort key, report row] pairs
+PROGRESS_FROM, PROGRESS_TO = 5, 90
+
+
+class ReportFetch:
+    def __init__(
+        self, ctx: JobContext, plan: ReportPlan, tuning: FacebookTuning, meta: dict[str, Any]
+    ) -> None:
+        self._ctx = ctx
+        self._plan = plan
+        self._tuning = tuning
+        self._accounts = ctx.spec.accounts
+        self._skipped: list[str] = meta.setdefault("skipped_accounts", [])
+        self._meta = meta
+        self._concurrency = ctx.settings.facebook_concurrency
+        self._lock = threading.Lock()
+
+    def rows(self) -> Iterator[list[Any]]:
+        """Lazily: nothing is fetched until the destination starts reading."""
+        windows = date_windows(self._plan, self._ctx.spec.start_date, self._ctx.spec.end_date)
+        tasks = [(window, index) for window in windows for index in range(len(self._accounts))]
+        client = GraphClient(self._ctx, self._tuning, self._concurrency)
+        pool = ThreadPoolExecutor(self._concurrency, thread_name_prefix=f"fb-{self._ctx.job_id}")
+        try:
+            fetcher = InsightsFetcher(client, self._plan, self._tuning)
+            cache = MetadataCache(client, self._plan.meta_keys)
+            if self._ctx.spec.target_currency:
+                read_account_info(client, self._accounts, self._meta)
+            yield from self._ordered(tasks, pool, lambda task: self._fetch_task(task, fetcher, cache, client))
+            if client.limiter.waited_s:
+                log.info("Waited %.1f s in total for Facebook's rate limits", client.limiter.waited_s)
+        finally:
+            client.aborted.set()  # running accounts stop at their next call
+            pool.shutdown(wait=True, cancel_futures=True)
+            client.close()
+
+    def _ordered(
+        self, tasks: list[Task], pool: ThreadPoolExecutor, run: Callable[[Task], Future[Rows]]
+    ) -> Iterator[list[Any]]:
+        queue: deque[tuple[Task, Future[Future[Rows]]]] = deque()
+        upcoming = iter(tasks)
+
+        def submit_next() -> None:
+            task = next(upcoming, None)
+            if task is not None:
+                # Each task runs in a copy of this context, so its log lines reach the job's log.
+                queue.append((task, pool.submit(contextvars.copy_context().run, run, task)))
+
+        for _ in range(2 * self._concurrency):
+            submit_next()
+        window: list[list[Any]] = []
+        done = 0
+        while queue:
+            (dates, _), future = queue.popleft()
+            window.extend(future.result().result())
+            submit_next()
+            done += 1
+            self._report_progress(done, len(tasks), dates)
+            if not queue or queue[0][0][0] != dates:
+                window.sort(key=_row_key)
+                yield from (row[1] for row in window)
+                window = []
+
+    def _fetch_task(
+        self, task: Task, fetcher: InsightsFetcher, cache: MetadataCache, client: GraphClient
+    ) -> Future[Rows]:
+        """The account's insights for the window; its metadata read goes to the client's helper
+        threads, so this thread can start the next account one call earlier."""
+        (since, until), index = task
+        account = self._accounts[index]
+        shaper = RowShaper(self._plan, account, index)
+        partials: list[Partial] = []
+        if account.id not in self._skipped:
+            try:
+                partials = fetcher.fetch(Slice(account.id, since, until), shaper.partial)
+            except AccountForbidden as exc:
+                self._forbidden(account, exc)
+        if self._plan.meta_keys and partials:
+            return client.in_background(self._complete, account, shaper, partials, cache)
+        done: Future[Rows] = Future()
+        done.set_result([[p.key, shaper.complete(p, {})] for p in partials])
+        return done
+
+    def _complete(
+        self, account: Account, shaper: RowShaper, partials: list[Partial], cache: MetadataCache
+    ) -> Rows:
+        ids = [p.object_id for p in partials]
+        try:
+            metas = cache.lookup(ids, account_id=account.id, currency=shaper.currency)
+        except AccountForbidden as exc:
+            self._forbidden(account, exc)
+            return []
+        return [[p.key, shaper.complete(p, metas)] for p in partials]
+
+    def _forbidden(self, account: Account, exc: AccountForbidden) -> None:
+        label = f"{account.name} ({account.id})" if account.name else account.id
+        if not self._ctx.settings.facebook_skip_forbidden_accounts:
+            raise AccountForbidden(
+                account.id,
+                f"{exc.reason}. Check that the access token's user can see ad account {label}, "
+                "or remove the account from the job.",
+            ) from exc
+        with self._lock:
+            first = account.id not in self._skipped
+            if first:
+                self._skipped.append(account.id)
+        if first:
+            message = f"Skipped ad account {label}: Facebook refused access ({exc.reason})"
+            self._ctx.log(message, "WARNING")
+            self._ctx.progress(None, message)
+
+    def _report_progress(self, done: int, total: int, dates: Window) -> None:
+        percent = PROGRESS_FROM + (PROGRESS_TO - PROGRESS_FROM) * done // max(1, total)
+        self._ctx.progress(percent, f"Fetched Facebook data {done}/{total} ({dates[0]} to {dates[1]})")
+
+
+def _row_key(row: list[Any]) -> Any:
+    return row[0]

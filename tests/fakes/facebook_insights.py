@@ -1,0 +1,282 @@
+"""The fake's insights engine: group the world's delivery like Facebook does, render rows like it.
+
+`group()` is the data model (which rows exist and what they sum to); `render()` turns a group into
+the JSON row Facebook would send: every scalar a string, zero metrics left out, action lists with
+all the synonyms of a conversion (equal values), costs and ROAS computed by "Facebook".
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from tests.fakes.facebook_world import BUCKETS, FakeAd, K, Stats, World, add, days
+
+HOURLY = "hourly_stats_aggregated_by_audience_time_zone"
+LEVELS = ("account", "campaign", "adset", "ad")
+IDENTITY_FIELDS = frozenset(
+    {
+        "account_id",
+        "account_name",
+        "account_currency",
+        "campaign_id",
+        "campaign_name",
+        "adset_id",
+        "adset_name",
+        "ad_id",
+        "ad_name",
+        "objective",
+        "buying_type",
+        "date_start",
+        "date_stop",
+    }
+)
+SCALARS = frozenset(
+    {
+        "impressions",
+        "reach",
+        "clicks",
+        "inline_link_clicks",
+        "unique_inline_link_clicks",
+        "spend",
+        "cpc",
+        "cpm",
+        "ctr",
+        "frequency",
+        "inline_link_click_ctr",
+        "cost_per_unique_inline_link_click",
+    }
+)
+VIDEO_LISTS = {
+    "video_play_actions": "video_play",
+    "video_p25_watched_actions": "video_p25",
+    "video_p50_watched_actions": "video_p50",
+    "video_p75_watched_actions": "video_p75",
+    "video_p95_watched_actions": "video_p95",
+    "video_p100_watched_actions": "video_p100",
+    "video_30_sec_watched_actions": "video_30s",
+    "video_thruplay_watched_actions": "video_thruplay",
+}
+LISTS = frozenset(
+    {
+        "actions",
+        "action_values",
+        "cost_per_action_type",
+        "purchase_roas",
+        "outbound_clicks",
+        "unique_outbound_clicks",
+        "outbound_clicks_ctr",
+        "video_avg_time_watched_actions",
+        "cost_per_thruplay",
+        *VIDEO_LISTS,
+    }
+)
+VALID_FIELDS = IDENTITY_FIELDS | SCALARS | LISTS
+
+
+@dataclass(frozen=True)
+class Query:
+    level: str
+    since: date
+    until: date
+    daily: bool
+    breakdowns: tuple[str, ...]
+    fields: tuple[str, ...]
+    filters: tuple[tuple[str, str, Any], ...]
+
+
+Key = tuple[str, str, str, tuple[str, ...]]  # (date_start, date_stop, level object id, bucket)
+
+
+def query_problem(q: Query) -> str | None:
+    """Facebook's #100 message for a request it refuses, else None."""
+    bad = [f for f in q.fields if f not in VALID_FIELDS]
+    if bad:
+        return f"(#100) {', '.join(bad)} is not valid for fields param"
+    if q.level not in LEVELS:
+        return f"(#100) level must be one of {', '.join(LEVELS)}"
+    if q.breakdowns not in BUCKETS:
+        return f"(#100) breakdowns {','.join(q.breakdowns)} cannot be combined"
+    if HOURLY in q.breakdowns and any(f.startswith("video_") or f == "cost_per_thruplay" for f in q.fields):
+        return "(#100) video metrics are not available with hourly breakdowns"
+    return None
+
+
+def group(world: World, account_id: str, q: Query) -> dict[Key, Stats]:
+    groups: dict[Key, Stats] = {}
+    for ad in _ads(world, account_id, q.filters):
+        object_id = _object_id(ad, q.level)
+        for day in days(q.since, q.until):
+            stamp = (str(day), str(day)) if q.daily else (str(q.since), str(q.until))
+            for bucket in BUCKETS[q.breakdowns]:
+                stats = world.stats(ad.id, day, bucket)
+                if stats is not None:
+                    key = (*stamp, object_id, bucket)
+                    groups[key] = add(groups.get(key), stats)
+    if any(f == "spend" and op == "GREATER_THAN" for f, op, _ in q.filters):
+        groups = {k: s for k, s in groups.items() if s[K["spend_cents"]] > 0}
+    return groups
+
+
+def _ads(world: World, account_id: str, filters: tuple[tuple[str, str, Any], ...]) -> list[FakeAd]:
+    ads = world.accounts[account_id].ads
+    statuses: set[str] | None = {"ACTIVE"} if filters else None  # Facebook's default with filtering
+    for field, op, value in filters:
+        if field.endswith(".effective_status") and op == "IN":
+            statuses = set(value)
+        if field == "campaign.id" and op == "IN":
+            ads = [ad for ad in ads if ad.campaign_id in set(value)]
+    return [ad for ad in ads if statuses is None or ad.effective_status in statuses]
+
+
+def _object_id(ad: FakeAd, level: str) -> str:
+    return {"account": ad.account_id, "campaign": ad.campaign_id, "adset": ad.adset_id, "ad": ad.id}[level]
+
+
+def ordered_groups(world: World, account_id: str, q: Query) -> list[tuple[Key, Stats]]:
+    """The groups in Facebook-like order: by object, then date (not the report's order)."""
+    groups = group(world, account_id, q)
+    return sorted(groups.items(), key=lambda item: (item[0][2], item[0][0], item[0][3]))
+
+
+def render(world: World, account_id: str, q: Query, key: Key, s: Stats) -> dict[str, Any]:
+    """Only the requested fields are computed: the fake must answer as fast as it can."""
+    row: dict[str, Any] = dict(zip(q.breakdowns, key[3], strict=True))
+    wanted = set(q.fields)
+    identity = {**_identity(world, account_id, q.level, key[2]), "date_start": key[0], "date_stop": key[1]}
+    metrics = _metrics(s, wanted)
+    for name in q.fields:
+        value = identity.get(name) if name in IDENTITY_FIELDS else metrics.get(name)
+        if value not in (None, []):
+            row[name] = value
+    return row
+
+
+@functools.lru_cache(maxsize=4096)
+def _identity(world: World, account_id: str, level: str, object_id: str) -> dict[str, Any]:
+    account = world.accounts[account_id]
+    found: dict[str, Any] = {
+        "account_id": account.id,
+        "account_name": account.name,
+        "account_currency": account.currency,
+    }
+    item = world.objects.get(object_id)
+    chain = {"campaign": 1, "adset": 2, "ad": 3}.get(level, 0)
+    if chain >= 3 and isinstance(item, FakeAd):
+        found.update(ad_id=item.id, ad_name=item.name)
+        item = world.objects[item.adset_id]
+    if chain >= 2:
+        found.update(adset_id=item.id, adset_name=item.name)  # type: ignore[union-attr]
+        item = world.objects[item.campaign_id]  # type: ignore[union-attr]
+    if chain >= 1:
+        found.update(
+            campaign_id=item.id,
+            campaign_name=item.name,  # type: ignore[union-attr]
+            objective=item.objective,
+            buying_type=item.buying_type,  # type: ignore[union-attr]
+        )
+    return found
+
+
+def _dec(value: float, places: int = 6) -> str:
+    return f"{value:.{places}f}"
+
+
+def _entry(action_type: str, value: str) -> dict[str, str]:
+    return {"action_type": action_type, "value": value}
+
+
+def action_counts(s: Stats) -> dict[str, int]:
+    """Every action type Facebook would list, synonyms included (same value, never to be summed)."""
+    omni = s[K["pixel_purchase"]] + s[K["onsite_purchase"]]
+    link = s[K["inline_link_clicks"]]
+    engagement = link + s[K["comment"]] + s[K["post_reaction"]] + s[K["post"]] + s[K["post_save"]]
+    counts = {
+        "link_click": link,
+        "landing_page_view": s[K["landing_page_view"]],
+        "omni_landing_page_view": s[K["landing_page_view"]],
+        "video_view": s[K["video_view"]],
+        "video_view_10s": s[K["video_view_10s"]],
+        "add_to_cart": s[K["omni_add_to_cart"]],
+        "omni_add_to_cart": s[K["omni_add_to_cart"]],
+        "initiate_checkout": s[K["omni_initiated_checkout"]],
+        "omni_initiated_checkout": s[K["omni_initiated_checkout"]],
+        "purchase": omni,
+        "omni_purchase": omni,
+        "offsite_conversion.fb_pixel_purchase": s[K["pixel_purchase"]],
+        "onsite_web_purchase": s[K["pixel_purchase"]],
+        "onsite_conversion.purchase": s[K["onsite_purchase"]],
+        "lead": s[K["lead"]],
+        "onsite_conversion.messaging_conversation_started_7d": s[K["messaging_started"]],
+        "onsite_conversion.messaging_first_reply": s[K["first_reply"]],
+        "onsite_conversion.total_messaging_connection": s[K["messaging_started"]] + 1,
+        "comment": s[K["comment"]],
+        "complete_registration": s[K["complete_registration"]],
+        "like": s[K["like"]],
+        "page_follow": s[K["page_follow"]],
+        "onsite_conversion.post_save": s[K["post_save"]],
+        "post": s[K["post"]],
+        "photo_view": s[K["photo_view"]],
+        "post_reaction": s[K["post_reaction"]],
+        "post_engagement": engagement,
+        "page_engagement": engagement + s[K["like"]],
+    }
+    return {t: n for t, n in counts.items() if n > 0}
+
+
+def action_values_cents(s: Stats) -> dict[str, int]:
+    omni = s[K["pixel_purchase_value_cents"]] + s[K["onsite_purchase_value_cents"]]
+    values = {
+        "omni_purchase": omni,
+        "purchase": omni,
+        "offsite_conversion.fb_pixel_purchase": s[K["pixel_purchase_value_cents"]],
+        "onsite_conversion.purchase": s[K["onsite_purchase_value_cents"]],
+        "lead": s[K["lead_value_cents"]],
+    }
+    return {t: v for t, v in values.items() if v > 0}
+
+
+def _metrics(s: Stats, wanted: set[str]) -> dict[str, Any]:
+    spend = s[K["spend_cents"]] / 100
+    impressions, clicks, reach = s[K["impressions"]], s[K["clicks"]], s[K["reach"]]
+    unique_inline, outbound = s[K["unique_inline_link_clicks"]], s[K["outbound_clicks"]]
+    counts = action_counts(s) if wanted & {"actions", "cost_per_action_type"} else {}
+    values = action_values_cents(s) if wanted & {"action_values", "purchase_roas"} else {}
+    out: dict[str, Any] = {
+        name: str(s[K[name]])
+        for name in ("impressions", "reach", "clicks", "inline_link_clicks", "unique_inline_link_clicks")
+        if s[K[name]]
+    }
+    if spend:
+        out["spend"] = _dec(spend, 2)
+    if clicks:
+        out["cpc"] = _dec(spend / clicks)
+    if impressions:
+        out.update(cpm=_dec(spend / impressions * 1000), ctr=_dec(clicks / impressions * 100))
+        out["inline_link_click_ctr"] = _dec(s[K["inline_link_clicks"]] / impressions * 100)
+        if outbound:
+            out["outbound_clicks_ctr"] = [_entry("outbound_click", _dec(outbound / impressions * 100))]
+    if reach:
+        out["frequency"] = _dec(impressions / reach)
+    if unique_inline and spend:
+        out["cost_per_unique_inline_link_click"] = _dec(spend / unique_inline)
+    out["actions"] = [_entry(t, str(n)) for t, n in counts.items()]
+    out["action_values"] = [_entry(t, _dec(v / 100, 2)) for t, v in values.items()]
+    if spend:
+        out["cost_per_action_type"] = [_entry(t, _dec(spend / n)) for t, n in counts.items()]
+        if "omni_purchase" in values:
+            out["purchase_roas"] = [_entry("omni_purchase", _dec(values["omni_purchase"] / 100 / spend))]
+        if s[K["video_thruplay"]]:
+            out["cost_per_thruplay"] = [_entry("video_view", _dec(spend / s[K["video_thruplay"]]))]
+    if outbound:
+        out["outbound_clicks"] = [_entry("outbound_click", str(outbound))]
+        out["unique_outbound_clicks"] = [_entry("outbound_click", str(s[K["unique_outbound_clicks"]]))]
+    for field, key in VIDEO_LISTS.items():
+        if s[K[key]]:
+            out[field] = [_entry("video_view", str(s[K[key]]))]
+    if s[K["video_play"]]:
+        average = s[K["video_watch_ms"]] / 1000 / s[K["video_play"]]
+        out["video_avg_time_watched_actions"] = [_entry("video_view", _dec(average, 2))]
+    return out
