@@ -16,7 +16,6 @@ from marketing_etl.services import build_services
 from marketing_etl.sources.facebook import FacebookSource, register
 from marketing_etl.sources.facebook.catalog import FIELD_KINDS, TEMPLATES, find_template, templates_for
 from marketing_etl.sources.facebook.metrics import FRIENDLY_METRICS, metric_value
-from marketing_etl.validation import FieldProblem
 from tests.api.helpers import fb_body, make_settings
 from tests.plugins import MemoryDestination
 
@@ -147,14 +146,11 @@ def test_validate_unknown_template_names_close_matches() -> None:
     assert "did you mean 'Campaign Daily Report'" in problems[0].message
 
 
-def test_validate_template_of_another_task_type() -> None:
-    problems = FacebookSource().validate(_spec(template_name="Ad Creative Report"))
-    assert problems == [
-        FieldProblem(
-            "template_name",
-            "'Ad Creative Report' is a facebook_performance template: send task_type facebook_performance.",
-        )
-    ]
+def test_validate_accepts_a_template_of_another_facebook_task_type() -> None:
+    # The seed README's example sends this performance template as facebook_daily.
+    spec = _spec(template_name="Campaign Overview Report", selected_fields=["campaign_name", "spend"])
+    assert spec.task_type.value == "facebook_daily"
+    assert FacebookSource().validate(spec) == []
 
 
 def test_validate_unknown_fields_lists_them_with_close_matches() -> None:
