@@ -1,11 +1,12 @@
-# Two commands matter: `make run` (serve API + dashboard + worker on SQLite) and `make test`.
+# Two commands matter: `make run` (serve API + dashboard + worker on SQLite) and `make test`;
+# `make demo` serves the same with simulated platforms (docs/sandbox.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint install clean
+.PHONY: run demo test lint install clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"' \
@@ -25,6 +26,9 @@ install: $(RUN_STAMP)
 
 run: $(RUN_STAMP)
 	$(BIN)/marketing-etl serve
+
+demo: $(RUN_STAMP)
+	$(BIN)/marketing-etl serve --sandbox
 
 test: $(DEV_STAMP)
 	$(BIN)/pytest

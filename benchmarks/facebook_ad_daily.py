@@ -45,8 +45,8 @@ TARGET_CALL_RATIO, TARGET_WALL_RATIO, TARGET_PEAK_MB = 1.2, 1.5, 300
 def serve_fake(port: int) -> None:
     import uvicorn
 
-    from tests.fakes.facebook_graph import FakeGraph
-    from tests.fakes.facebook_world import World
+    from marketing_etl.sandbox.fakes.facebook_graph import FakeGraph
+    from marketing_etl.sandbox.fakes.facebook_world import World
 
     graph = FakeGraph(World(**WORLD), latency_s=LATENCY_S, cache_responses=True)
     uvicorn.run(graph.app, host="127.0.0.1", port=port, log_level="warning")
@@ -61,8 +61,8 @@ class CountingDestination:
 
 
 def minimum_calls(page_size: int) -> int:
-    from tests.fakes.facebook_insights import Query, group
-    from tests.fakes.facebook_world import World
+    from marketing_etl.sandbox.fakes.facebook_insights import Query, group
+    from marketing_etl.sandbox.fakes.facebook_world import World
 
     template = find_template(TEMPLATE)
     assert template is not None
@@ -96,8 +96,8 @@ def run() -> dict[str, Any]:
 
 
 def _run_job(port: int) -> dict[str, Any]:
-    from tests.fakes.facebook_graph import TOKEN
-    from tests.fakes.facebook_world import World
+    from marketing_etl.sandbox.fakes.facebook_graph import TOKEN
+    from marketing_etl.sandbox.fakes.facebook_world import World
 
     plugins = Plugins()
     register(plugins)

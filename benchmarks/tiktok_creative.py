@@ -26,12 +26,12 @@ import uvicorn
 from marketing_etl.models import Job, JobSpec, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
+from marketing_etl.sandbox.fakes.tiktok_api import FakeTikTok
 from marketing_etl.services import build_services
 from marketing_etl.settings import Settings
 from marketing_etl.sources.tiktok.fields import CREATIVE_ATTRIBUTES
 from marketing_etl.sources.tiktok.source import TikTokReportSource
 from tests.fakes.server import free_port
-from tests.fakes.tiktok_api import FakeTikTok
 from tests.plugins import MemoryDestination
 from tests.tiktok import data
 

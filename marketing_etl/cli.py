@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit, urlunsplit
@@ -16,17 +17,26 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import ValidationError
 
 from marketing_etl.models import Job, JobFilter, JobStatus
+from marketing_etl.sandbox.config import sandboxed
 from marketing_etl.services import Services, build_executor, build_services
 from marketing_etl.settings import Settings, get_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MESSAGE_WIDTH = 60
+SANDBOX_NOTICE = (
+    "  SANDBOX: simulated Facebook, TikTok, Google Sheets and exchange-rate APIs, demo data only;\n"
+    "           spreadsheets at {url}/sandbox/sheets (docs/sandbox.md: the tour, the magic tokens)"
+)
 
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "sandbox", False):
+        # Through the environment, so the settings' own checks (and every child process) see it.
+        os.environ["SANDBOX"] = "1"
+        get_settings.cache_clear()
     try:
         settings = get_settings()
     except ValidationError as exc:
@@ -34,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in settings_problems(exc):
             print(f"  {line}", file=sys.stderr)
         return EXIT_USAGE
+    if settings.sandbox:
+        # Every command's clients talk to the simulated APIs that `serve --sandbox` mounts.
+        settings = sandboxed(settings)
     command: Command = args.command
     return command(settings, args)
 
@@ -47,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the API, the dashboard and (without Redis) the workers")
     serve.add_argument("--host", help="interface to listen on (default: HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 8011)")
+    serve.add_argument(
+        "--sandbox", action="store_true", help="simulated Facebook, TikTok and Google APIs (sets SANDBOX=1)"
+    )
     serve.set_defaults(command=_serve)
 
     worker = sub.add_parser("worker", help="run a Celery worker (needs REDIS_URL or REDIS_HOST)")
@@ -105,6 +121,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     settings = settings.model_copy(
         update={"host": args.host or settings.host, "port": args.port or settings.port}
     )
+    if settings.sandbox:
+        settings = sandboxed(settings)  # again: the simulated APIs live at this host and port
     _log_to_console()
     services = _open_services(settings)
     if services is None:
@@ -119,6 +137,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         )
         print(f"  store:    {redact_url(settings.resolved_database_url)}", flush=True)
         print(f"  executor: {_describe_executor(settings)}", flush=True)
+        if settings.sandbox:
+            print(SANDBOX_NOTICE.format(url=f"http://{settings.host}:{settings.port}"), flush=True)
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     finally:
         services.close()

@@ -21,10 +21,15 @@ from marketing_etl.fx.currencies import is_known, normalise_code, parse_pair, un
 
 _ACCOUNT_ID = re.compile(r"^act_\d{1,20}$")
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
-_SPREADSHEET_ID = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+_SPREADSHEET_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # the 20-character minimum: validation.py
 _SPREADSHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _TIKTOK_ID = re.compile(r"^\d{1,32}$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+SPREADSHEET_ID_MIN_LENGTH = 20
+SPREADSHEET_ID_HINT = (
+    "spreadsheet_id must be the id from the sheet's URL "
+    "(docs.google.com/spreadsheets/d/<id>/edit): 20-100 letters, digits, - or _"
+)
 
 
 class TaskType(StrEnum):
@@ -129,10 +134,7 @@ class JobSpec(BaseModel):
         found = _SPREADSHEET_URL.search(value)
         candidate = found.group(1) if found else value
         if not _SPREADSHEET_ID.match(candidate):
-            raise ValueError(
-                "spreadsheet_id must be the id from the sheet's URL "
-                "(docs.google.com/spreadsheets/d/<id>/edit): 20-100 letters, digits, - or _"
-            )
+            raise ValueError(SPREADSHEET_ID_HINT)
         return candidate
 
     @field_validator("sheet_name")

@@ -42,7 +42,12 @@ def build_services(settings: Settings, plugins: Plugins | None = None) -> Servic
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(settings.resolved_database_url, mongo_database=settings.mongo_database)
     vault = TokenVault(store, load_fernet(settings), settings.token_retention_s)
-    return Services(settings, store, vault, plugins or default_plugins(settings.extra_plugins))
+    plugins = plugins or default_plugins(settings.extra_plugins)
+    if settings.sandbox:
+        from marketing_etl.sandbox import install
+
+        install(plugins, settings)
+    return Services(settings, store, vault, plugins)
 
 
 def build_executor(services: Services) -> Executor:

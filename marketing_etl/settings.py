@@ -15,6 +15,8 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_DATABASE_SCHEMES = ("sqlite", "postgresql", "mongodb")
+# Sandbox jobs, secrets and files live in this folder of DATA_DIR, apart from real ones.
+SANDBOX_DATA_SUBDIR = "sandbox"
 
 
 class Settings(BaseSettings):
@@ -79,6 +81,10 @@ class Settings(BaseSettings):
     sheets_max_wait_s: int = Field(600, ge=0)
     report_status_to_sheet: bool = False
 
+    # Sandbox (docs/sandbox.md): simulated platforms inside `serve`, for demos and evaluation
+    sandbox: bool = False
+    sandbox_force: bool = False  # allow the sandbox next to a shared store or Redis anyway
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str | None) -> str | None:
@@ -114,6 +120,28 @@ class Settings(BaseSettings):
             raise ValueError("JOB_SOFT_TIME_LIMIT_S must be smaller than JOB_TIME_LIMIT_S")
         if bool(self.dashboard_username) != bool(self.dashboard_password):
             raise ValueError("set DASHBOARD_USERNAME and DASHBOARD_PASSWORD together")
+        return self
+
+    @model_validator(mode="after")
+    def _sandbox_kept_apart(self) -> Settings:
+        """Simulated jobs must never reach a store or a broker that real workers share: a stray
+        SANDBOX=1 in a production environment stops the start instead."""
+        if not self.sandbox:
+            return self
+        shared = []
+        scheme = self.resolved_database_url.split(":", 1)[0]
+        if scheme != "sqlite":
+            shared.append(f"the {scheme} store (DATABASE_URL / MONGO_URI)")
+        if self.broker_url:
+            shared.append("Redis (REDIS_URL / REDIS_HOST)")
+        if shared and not self.sandbox_force:
+            raise ValueError(
+                "SANDBOX=1 serves simulated Facebook, TikTok and Google APIs and must not share "
+                f"{' or '.join(shared)} with real jobs. Unset SANDBOX (or the store / Redis "
+                "settings), or set SANDBOX_FORCE=1 if this is a throwaway setup."
+            )
+        if self.data_dir.name != SANDBOX_DATA_SUBDIR:
+            self.data_dir = self.data_dir / SANDBOX_DATA_SUBDIR
         return self
 
     @property

@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol, runtime_checkable
 
-from marketing_etl.models import JobRequest, JobSpec, Platform
+from marketing_etl.models import (
+    SPREADSHEET_ID_HINT,
+    SPREADSHEET_ID_MIN_LENGTH,
+    JobRequest,
+    JobSpec,
+    Platform,
+)
 from marketing_etl.plugins import Plugins
 from marketing_etl.settings import Settings
 
@@ -63,7 +69,7 @@ def validate_request(
     """All cross-field problems of a parsed create-job body; empty when it may be queued."""
     problems = [
         *_platform_fields(request),
-        *_destination_fields(request),
+        *_destination_fields(request, settings),
         *_date_range(request, today_utc),
         *_duplicate_accounts(request),
     ]
@@ -123,8 +129,10 @@ def _platform_fields(request: JobRequest) -> list[FieldProblem]:
     return problems
 
 
-def _destination_fields(request: JobRequest) -> list[FieldProblem]:
-    if request.destination == "sheets" and not request.spreadsheet_id:
+def _destination_fields(request: JobRequest, settings: Settings) -> list[FieldProblem]:
+    if request.destination != "sheets":
+        return []
+    if not request.spreadsheet_id:
         return [
             FieldProblem(
                 "spreadsheet_id",
@@ -132,6 +140,9 @@ def _destination_fields(request: JobRequest) -> list[FieldProblem]:
                 f"send the id from the sheet's URL ({_SHEET_URL_HINT})",
             )
         ]
+    # Google's ids are longer; the sandbox's simulated spreadsheets take any name ("demo").
+    if len(request.spreadsheet_id) < SPREADSHEET_ID_MIN_LENGTH and not settings.sandbox:
+        return [FieldProblem("spreadsheet_id", SPREADSHEET_ID_HINT)]
     return []
 
 

@@ -11,6 +11,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -58,3 +59,42 @@ def postgres_schema() -> Iterator[str]:
 def redis_url() -> str:
     need(port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
     return REDIS_TEST_URL
+
+
+_CLAIM_KEY = "marketing_etl:test-claim"
+
+
+@contextmanager
+def redis_database(claim_ttl_s: int = 900) -> Iterator[str]:
+    """A Redis database (1-15) for this test alone, so parallel suites never share a queue.
+    A database is taken by setting a claim key that only one run can set; it is emptied before
+    use (whatever a crashed run left behind goes) and after."""
+    import random
+    from urllib.parse import urlsplit, urlunsplit
+
+    import redis
+
+    base = redis_url()
+    for db in random.sample(range(1, 16), 15):
+        url = urlunsplit(urlsplit(base)._replace(path=f"/{db}"))
+        client = redis.Redis.from_url(url)
+        try:
+            if client.set(_CLAIM_KEY, uuid.uuid4().hex, nx=True, ex=claim_ttl_s):
+                break
+        finally:
+            client.close()
+    else:
+        need(False, "a free Redis database (1-15 are all claimed by other test runs)")
+    client = redis.Redis.from_url(url)
+    try:
+        _empty_except_claim(client)
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
+
+
+def _empty_except_claim(client: Any) -> None:
+    for key in client.scan_iter():
+        if key != _CLAIM_KEY.encode():
+            client.delete(key)

@@ -27,6 +27,8 @@ from marketing_etl.api.credentials import load_dashboard_auth
 from marketing_etl.api.deps import ApiContext
 from marketing_etl.api.errors import request_validation_handler
 from marketing_etl.executors.base import Executor
+from marketing_etl.models import utcnow
+from marketing_etl.sandbox import mount_sandbox, sandboxed
 from marketing_etl.schedules.scheduler import start_embedded
 from marketing_etl.services import Services, build_executor, build_services
 from marketing_etl.settings import Settings, get_settings
@@ -61,6 +63,8 @@ def create_app(
     if executor is not None and services is None:
         raise ValueError("create_app: pass the services the executor was built with")
     resolved = settings or (services.settings if services else get_settings())
+    if resolved.sandbox:
+        resolved = sandboxed(resolved)
     app = FastAPI(
         title=TITLE,
         version=__version__,
@@ -78,6 +82,8 @@ def create_app(
     app.include_router(routes_schedules.router)
     app.include_router(routes_health.router)
     app.include_router(routes_metrics.router)
+    if resolved.sandbox:
+        mount_sandbox(app, resolved, utcnow().date())
     return app
 
 

@@ -15,10 +15,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from marketing_etl.api import routes_dashboard_jobs, routes_dashboard_stats, routes_dashboard_stream
 from marketing_etl.api.auth import require_dashboard_user
-from marketing_etl.api.deps import ServicesDep
+from marketing_etl.api.deps import ContextDep, ServicesDep
 from marketing_etl.api.schemas import (
     DashboardResponse,
     LogsResponse,
+    ServerInfo,
     TimePoint,
     iso_z,
     job_report,
@@ -26,6 +27,7 @@ from marketing_etl.api.schemas import (
 )
 from marketing_etl.dashboard.stats import TimeRange
 from marketing_etl.models import ApiCall, JobFilter, JobStatus, LogLine, TaskType, utcnow
+from marketing_etl.sandbox.config import MOUNT_PATH as SANDBOX_PATH
 from marketing_etl.storage.base import Store
 
 router = APIRouter(
@@ -38,6 +40,7 @@ router = APIRouter(
 SORTABLE = ("created_at", "started_at", "finished_at", "status", "task_type", "user_email", "job_id")
 TIMESERIES_HOURS = 24
 HOUR = timedelta(hours=1)
+SANDBOX_SHEETS_PATH = f"{SANDBOX_PATH}/sheets"
 
 
 @router.get(
@@ -151,6 +154,18 @@ def job_logs(job_id: str, services: ServicesDep) -> LogsResponse:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Log not found. No job with job_id '{job_id}'.")
     lines = services.store.get_logs(job_id)
     return LogsResponse(job_id=job_id, logs="\n".join(_format_line(line) for line in lines))
+
+
+@router.get(
+    "/server",
+    response_model=ServerInfo,
+    summary="What kind of server this is",
+    description="Whether it runs in sandbox mode (simulated platforms), for the dashboard's banner.",
+)
+def server_info(context: ContextDep) -> ServerInfo:
+    if not context.settings.sandbox:
+        return ServerInfo(sandbox=False)
+    return ServerInfo(sandbox=True, sandbox_sheets_url=SANDBOX_SHEETS_PATH)
 
 
 def _format_line(line: LogLine) -> str:

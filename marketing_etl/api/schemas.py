@@ -194,3 +194,10 @@ class HealthResponse(BaseModel):
     status: str
     store: str
     executor: str
+
+
+class ServerInfo(BaseModel):
+    sandbox: bool = Field(description="true when the platforms are simulated (SANDBOX=1): demo data only")
+    sandbox_sheets_url: str | None = Field(
+        None, description="the sandbox's spreadsheet viewer, when sandbox is true"
+    )

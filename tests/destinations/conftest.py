@@ -18,9 +18,10 @@ from marketing_etl.destinations.sheets import SheetsDestination, SheetsOptions
 from marketing_etl.models import ApiCall, Job, JobSpec
 from marketing_etl.plugins import Column, Plugins, Report
 from marketing_etl.runner import run_job
+from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle
 from marketing_etl.services import Services, build_services
 from marketing_etl.settings import Settings
-from tests.fakes.google_sheets import FakeGoogle, serve_google
+from tests.fakes.google_sheets import serve_google
 from tests.plugins import ScriptedSource
 
 EMAIL = "report-writer@fake-project.iam.gserviceaccount.com"

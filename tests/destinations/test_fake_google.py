@@ -10,8 +10,8 @@ import httpx
 from google.oauth2 import service_account
 
 from marketing_etl.destinations.sheets.auth import HttpxAuthRequest
+from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle
 from tests.destinations.conftest import EMAIL, SID
-from tests.fakes.google_sheets import FakeGoogle
 
 
 def _client(google: FakeGoogle, key: Path) -> httpx.Client:

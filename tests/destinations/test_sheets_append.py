@@ -12,8 +12,8 @@ import pytest
 
 from marketing_etl.destinations.sheets import SheetsOptions
 from marketing_etl.models import JobStatus
+from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle, Fault
 from tests.destinations.conftest import EMAIL, SID, Env, make_env, table
-from tests.fakes.google_sheets import FakeGoogle, Fault
 
 
 def test_append_unites_headers_and_aligns_rows(env: Env, google: FakeGoogle) -> None:

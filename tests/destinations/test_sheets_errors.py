@@ -10,8 +10,8 @@ from pathlib import Path
 
 from marketing_etl import jobs
 from marketing_etl.models import JobStatus
+from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle, Fault
 from tests.destinations.conftest import EMAIL, SID, Env, table
-from tests.fakes.google_sheets import FakeGoogle, Fault
 
 SMALL = table([("n", "integer")], [[1], [2]])
 WRITES = ("batchUpdate", "values.batchUpdate", "values.update", "values.append", "values.clear")

@@ -11,9 +11,9 @@ import pytest
 
 from marketing_etl.destinations.sheets import SheetsOptions
 from marketing_etl.models import JobStatus
+from marketing_etl.sandbox.fakes.google_grid import Formula
+from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle
 from tests.destinations.conftest import EMAIL, SID, Env, make_env, table
-from tests.fakes.google_grid import Formula
-from tests.fakes.google_sheets import FakeGoogle
 
 COLUMNS = [
     ("campaign_id", "id"), ("campaign_name", "text"), ("date_start", "date"),

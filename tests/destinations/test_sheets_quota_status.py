@@ -10,8 +10,8 @@ import pytest
 
 from marketing_etl.destinations.sheets import SheetsOptions
 from marketing_etl.models import JobStatus
+from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle, Fault
 from tests.destinations.conftest import EMAIL, SID, Env, make_env, table
-from tests.fakes.google_sheets import FakeGoogle, Fault
 
 # A budget size no other test uses: the in-process budget is shared by the whole test process.
 BUDGET = 5

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -27,7 +25,7 @@ from tests.executors.support import (
     subprocess_env,
     wait_for_status,
 )
-from tests.services import redis_url
+from tests.services import redis_database
 
 pytestmark = pytest.mark.redis
 
@@ -41,23 +39,13 @@ class CeleryRig:
     worker: Proc
 
 
-def isolated_redis_url() -> str:
-    """A Redis database nobody else is using (1-15), so parallel suites never share a queue."""
-    base = redis_url()
-    for db in random.sample(range(1, 16), 15):
-        candidate = urlunsplit(urlsplit(base)._replace(path=f"/{db}"))
-        client = redis.Redis.from_url(candidate)
-        try:
-            if client.dbsize() == 0:
-                return candidate
-        finally:
-            client.close()
-    pytest.skip("every Redis database 1-15 is in use")
-
-
 @pytest.fixture
 def rig(tmp_path: Path) -> Iterator[CeleryRig]:
-    broker = isolated_redis_url()
+    with redis_database() as broker:
+        yield from _rig(tmp_path, broker)
+
+
+def _rig(tmp_path: Path, broker: str) -> Iterator[CeleryRig]:
     database_url = f"sqlite:///{(tmp_path / 'jobs.db').as_posix()}"
     output_dir = tmp_path / "out"
     output_dir.mkdir()
@@ -82,7 +70,6 @@ def rig(tmp_path: Path) -> Iterator[CeleryRig]:
         executor.shutdown(wait_s=5)
         worker.stop(wait_s=15)
         services.close()
-        client.flushdb()
         client.close()
 
 

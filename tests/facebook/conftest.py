@@ -13,12 +13,12 @@ import pytest
 from marketing_etl.models import Job, JobSpec, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
+from marketing_etl.sandbox.fakes.facebook_graph import TOKEN, FakeGraph
+from marketing_etl.sandbox.fakes.facebook_world import World
 from marketing_etl.services import Services, build_services
 from marketing_etl.settings import Settings
 from marketing_etl.sources.facebook import FacebookSource
 from marketing_etl.sources.facebook.throttle import FacebookTuning
-from tests.fakes.facebook_graph import TOKEN, FakeGraph
-from tests.fakes.facebook_world import World
 from tests.fakes.server import serve_app
 from tests.plugins import MemoryDestination
 

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from marketing_etl.sandbox.fakes.facebook_insights import Query, group
+from marketing_etl.sandbox.fakes.facebook_world import FakeAd, FakeAdSet, FakeCampaign, K, Stats, World
 from marketing_etl.sources.facebook.catalog import Template
-from tests.fakes.facebook_insights import Query, group
-from tests.fakes.facebook_world import FakeAd, FakeAdSet, FakeCampaign, K, Stats, World
 
 ALL_STATUSES = [
     "ACTIVE",

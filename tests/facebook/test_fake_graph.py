@@ -8,9 +8,9 @@ from dataclasses import replace
 import httpx
 
 from marketing_etl.models import JobStatus
+from marketing_etl.sandbox.fakes.facebook_graph import TOKEN, FakeGraph
+from marketing_etl.sandbox.fakes.facebook_world import World
 from tests.facebook.conftest import FAST, JobRunner
-from tests.fakes.facebook_graph import TOKEN, FakeGraph
-from tests.fakes.facebook_world import World
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

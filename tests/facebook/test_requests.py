@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from marketing_etl.models import JobStatus
+from marketing_etl.sandbox.fakes.facebook_graph import FakeGraph
+from marketing_etl.sandbox.fakes.facebook_world import World
 from marketing_etl.sources.facebook.catalog import find_template
 from marketing_etl.sources.facebook.insights import date_windows
 from marketing_etl.sources.facebook.metadata import MetadataCache
 from marketing_etl.sources.facebook.plan import plan_report
 from tests.facebook.conftest import JobRunner
 from tests.facebook.expected import expected_table
-from tests.fakes.facebook_graph import FakeGraph
-from tests.fakes.facebook_world import World
 
 START, END = date(2026, 3, 1), date(2026, 3, 4)
 

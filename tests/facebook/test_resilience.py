@@ -10,12 +10,12 @@ from datetime import date
 
 from marketing_etl.jobs import cancel_job
 from marketing_etl.models import JobStatus
+from marketing_etl.sandbox.fakes.facebook_graph import TOKEN, FakeGraph
+from marketing_etl.sandbox.fakes.facebook_world import World
 from marketing_etl.services import Services
 from marketing_etl.sources.facebook.catalog import find_template
 from tests.facebook.conftest import FAST, JobRunner, Outcome
 from tests.facebook.expected import expected_table
-from tests.fakes.facebook_graph import TOKEN, FakeGraph
-from tests.fakes.facebook_world import World
 
 ACCOUNT_DAILY = "Account Daily Report"
 

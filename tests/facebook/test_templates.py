@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 
 from marketing_etl.models import JobStatus
+from marketing_etl.sandbox.fakes.facebook_graph import FakeGraph
+from marketing_etl.sandbox.fakes.facebook_world import World
 from marketing_etl.sources.facebook.catalog import TEMPLATES, Template, find_template
 from tests.facebook.conftest import JobRunner
 from tests.facebook.expected import expected_table
-from tests.fakes.facebook_graph import FakeGraph
-from tests.fakes.facebook_world import World
 
 START, END = date(2026, 3, 1), date(2026, 3, 4)
 

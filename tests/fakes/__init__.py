@@ -1,1 +1,2 @@
-"""Fake external APIs that speak real HTTP on 127.0.0.1 (ASGI apps run by uvicorn in a thread)."""
+"""Serving the fake external APIs (marketing_etl.sandbox.fakes) over real HTTP on 127.0.0.1:
+ASGI apps run by uvicorn in a thread."""

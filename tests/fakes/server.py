@@ -26,11 +26,13 @@ def serve_app(
     startup_timeout_s: float = 10.0,
     lifespan: Literal["on", "off"] = "off",
     graceful_shutdown_s: int | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
     """Yield the base URL (http://127.0.0.1:PORT) while `app` is served; stop it afterwards.
     Fakes need no lifespan; our own app does (lifespan="on") to start its executor.
-    `graceful_shutdown_s` bounds the wait for open streams (e.g. live logs) at the end."""
-    port = free_port()
+    `graceful_shutdown_s` bounds the wait for open streams (e.g. live logs) at the end.
+    `port`: one the app must know before it is served (the sandbox calls itself); default free."""
+    port = port or free_port()
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

@@ -18,11 +18,13 @@ from marketing_etl.destinations.sheets import SheetsDestination, SheetsOptions
 from marketing_etl.models import Job, JobSpec
 from marketing_etl.plugins import Column, Plugins, Report
 from marketing_etl.runner import run_job
+from marketing_etl.sandbox.fakes.fx_api import FakeFx
+from marketing_etl.sandbox.fakes.google_grid import FakeTab
+from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle
 from marketing_etl.services import Services, build_services
 from marketing_etl.settings import Settings
-from tests.fakes.fx_api import FakeFx, serve_fx
-from tests.fakes.google_grid import FakeTab
-from tests.fakes.google_sheets import FakeGoogle, serve_google
+from tests.fakes.fx_api import serve_fx
+from tests.fakes.google_sheets import serve_google
 
 EMAIL = "fx-writer@fake-project.iam.gserviceaccount.com"
 SID = "1FxSpreadsheetId_0123456789abcdefgh"

@@ -15,12 +15,12 @@ from marketing_etl import transforms
 from marketing_etl.models import Job, JobSpec, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
+from marketing_etl.sandbox.fakes.facebook_graph import TOKEN, FakeGraph
+from marketing_etl.sandbox.fakes.facebook_world import World
 from marketing_etl.services import Services, build_services
 from marketing_etl.settings import Settings
 from marketing_etl.sources.facebook import FacebookSource
 from tests.facebook.conftest import FAST
-from tests.fakes.facebook_graph import TOKEN, FakeGraph
-from tests.fakes.facebook_world import World
 from tests.fakes.server import serve_app
 from tests.fx.conftest import Servers
 from tests.plugins import MemoryDestination

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from marketing_etl.models import JobStatus
-from tests.fakes.fx_api import FakeFx
+from marketing_etl.sandbox.fakes.fx_api import FakeFx
 from tests.fx.conftest import Env, Table
 
 MARCH = [date(2024, 3, 1) + timedelta(days=n) for n in range(31)]

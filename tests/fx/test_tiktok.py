@@ -14,9 +14,9 @@ import pytest
 from marketing_etl import transforms
 from marketing_etl.models import JobStatus
 from marketing_etl.plugins import Plugins
+from marketing_etl.sandbox.fakes.tiktok_api import FakeTikTok
 from marketing_etl.sources.tiktok.source import TikTokReportSource
 from tests.fakes.server import serve_app
-from tests.fakes.tiktok_api import FakeTikTok
 from tests.fx.conftest import Servers
 from tests.plugins import MemoryDestination
 from tests.tiktok import data

@@ -23,6 +23,7 @@ from tests.executors.support import (
     wait_until,
 )
 from tests.plugins import register
+from tests.services import redis_database
 
 SLOW = "rows=50;delay_ms=100"
 FINISHED = [JobStatus.SUCCESS, JobStatus.FAILED]
@@ -63,10 +64,13 @@ def _rows(services: Services, job_id: str) -> int:
 
 @pytest.mark.redis
 def test_sigterm_to_a_celery_worker_hands_the_job_to_the_next_worker(tmp_path: Path) -> None:
-    from marketing_etl.executors.celery_executor import CeleryExecutor
-    from tests.executors.test_celery import isolated_redis_url
+    with redis_database() as broker:
+        _hand_back_through_celery(tmp_path, broker)
 
-    broker = isolated_redis_url()
+
+def _hand_back_through_celery(tmp_path: Path, broker: str) -> None:
+    from marketing_etl.executors.celery_executor import CeleryExecutor
+
     database_url = f"sqlite:///{(tmp_path / 'jobs.db').as_posix()}"
     (tmp_path / "out").mkdir()
     env = subprocess_env(

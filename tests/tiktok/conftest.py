@@ -14,12 +14,12 @@ import pytest
 from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
+from marketing_etl.sandbox.fakes.tiktok_api import Dataset, FakeTikTok
 from marketing_etl.services import Services, build_services
 from marketing_etl.settings import Settings
 from marketing_etl.sources.tiktok.client import DEFAULT_TIMEOUT, RetryPolicy
 from marketing_etl.sources.tiktok.source import TikTokReportSource
 from tests.fakes.server import serve_app
-from tests.fakes.tiktok_api import Dataset, FakeTikTok
 from tests.plugins import MemoryDestination
 from tests.tiktok import data
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.fakes.tiktok_api import Campaign, Creative, Dataset, Product, ProductDay
+from marketing_etl.sandbox.fakes.tiktok_api import Campaign, Creative, Dataset, Product, ProductDay
 
 ADVERTISER = "7100000000000000001"
 STORE = "7495000000000000001"

@@ -7,6 +7,7 @@ continues at the next row instead of writing the same rows again.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -156,7 +157,9 @@ class SheetWriter:
             tab = workbook.find(self.title)
             requests: list[dict[str, Any]] = []
             if tab is None:
-                sheet_id = workbook.unused_sheet_id()
+                # From the title: two jobs adding tabs to one spreadsheet at once (each from its
+                # own read of it) would otherwise both pick the first free id, and one would fail.
+                sheet_id = workbook.unused_sheet_id(offset=zlib.crc32(self.title.encode()) % 1_000_000_000)
                 requests.append(batch.add_tab(sheet_id, self.title, rows, cols))
             else:
                 sheet_id = tab.sheet_id

@@ -10,6 +10,7 @@ import { jobIdFromPath, openJob, refreshJob } from "./job_detail.js";
 import { initJobsTable } from "./jobs_table.js";
 import { refreshOverview } from "./overview.js";
 import { refreshFacebook, refreshTikTok } from "./platforms.js";
+import { loadServer } from "./sandbox.js";
 import { loadState, saveState, state } from "./state.js";
 
 const AUTO_REFRESH_MS = 30000;
@@ -88,11 +89,13 @@ function start() {
 
   if (jobId) {
     byId("back-to-jobs").href = document.referrer.includes("/dashboard") && !document.referrer.includes("/dashboard/jobs/") ? document.referrer : "/dashboard";
-    openJob(jobId).then(() => showError(null), showError);
   } else {
     initJobsTable(showError);
-    refresh();
   }
+  // Sandbox or not decides where sheet links go: known before the first rows are drawn.
+  loadServer()
+    .catch(showError)
+    .finally(() => (jobId ? openJob(jobId).then(() => showError(null), showError) : refresh()));
 }
 
 start();

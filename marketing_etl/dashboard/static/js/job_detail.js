@@ -8,6 +8,7 @@
 import { describeError, getJSON, jobPath, postJSON } from "./api.js";
 import { byId, fill, fillPairs, fmtDuration, fmtNumber, fmtTime, h, safeHref, statusBadge } from "./dom.js";
 import { LogStream } from "./log_stream.js";
+import { sandboxSheetHref } from "./sandbox.js";
 import { initUsageCharts, renderUsage } from "./usage_charts.js";
 
 let jobId = null;
@@ -73,9 +74,9 @@ function applyState(s) {
 }
 
 function renderResult(job) {
-  const href = safeHref(job.destination_url);
+  const href = sandboxSheetHref(job) || safeHref(job.destination_url);
   const rows = `${fmtNumber(job.rows_written)} rows written`;
-  if (!job.destination_url) fill(byId("job-result"), rows);
+  if (!href && !job.destination_url) fill(byId("job-result"), rows);
   else if (href) fill(byId("job-result"), `${rows} · `, h("a", { href, target: "_blank", rel: "noopener noreferrer", id: "job-link" }, job.destination === "sheets" ? "Open the sheet" : "Download the file"));
   else fill(byId("job-result"), `${rows} · ${job.destination_url}`);
 }

@@ -7,6 +7,7 @@
 
 import { getJSON } from "./api.js";
 import { byId, fill, fmtDuration, fmtNumber, fmtTime, h, jobHref, statusBadge } from "./dom.js";
+import { sandboxSheetHref } from "./sandbox.js";
 import { jobsQuery, saveState, state } from "./state.js";
 
 let onError = () => {};
@@ -97,7 +98,7 @@ function row(job) {
     h("td", {}, job.task_type),
     h("td", {}, job.template_name || "–"),
     h("td", {}, job.user_email),
-    h("td", { class: "sheet" }, job.sheet_name),
+    h("td", { class: "sheet" }, sheetCell(job)),
     h("td", {}, statusBadge(job.status)),
     h("td", { title: job.created_at }, fmtTime(job.created_at)),
     h("td", { title: job.finished_at || "" }, fmtTime(job.finished_at)),
@@ -105,6 +106,11 @@ function row(job) {
     h("td", {}, fmtNumber(job.rows_written)),
     h("td", { class: "message" }, job.status === "RUNNING" ? `${job.progress} % · ${job.message}` : job.message),
   );
+}
+
+function sheetCell(job) {
+  const href = sandboxSheetHref(job);
+  return href ? h("a", { href, class: "sheet-link" }, job.sheet_name) : job.sheet_name;
 }
 
 function renderUserChip() {

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.google_grid import A1, FakeSpreadsheet, Formula, bad_request, letters, parse_a1, user_entered
+from marketing_etl.sandbox.fakes.google_grid import (
+    A1,
+    FakeSpreadsheet,
+    Formula,
+    bad_request,
+    letters,
+    parse_a1,
+    user_entered,
+)
 
 Json = dict[str, Any]
 INPUT_OPTIONS = ("RAW", "USER_ENTERED")

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from tests.fakes.facebook_world import BUCKETS, FakeAd, K, Stats, World, add, days
+from marketing_etl.sandbox.fakes.facebook_world import (
+    BUCKETS,
+    FakeAd,
+    FakeAdSet,
+    FakeCampaign,
+    K,
+    Stats,
+    World,
+    add,
+    days,
+)
 
 HOURLY = "hourly_stats_aggregated_by_audience_time_zone"
 LEVELS = ("account", "campaign", "adset", "ad")
@@ -168,14 +178,16 @@ def _identity(world: World, account_id: str, level: str, object_id: str) -> dict
         found.update(ad_id=item.id, ad_name=item.name)
         item = world.objects[item.adset_id]
     if chain >= 2:
-        found.update(adset_id=item.id, adset_name=item.name)  # type: ignore[union-attr]
-        item = world.objects[item.campaign_id]  # type: ignore[union-attr]
+        assert isinstance(item, FakeAdSet)
+        found.update(adset_id=item.id, adset_name=item.name)
+        item = world.objects[item.campaign_id]
     if chain >= 1:
+        assert isinstance(item, FakeCampaign)
         found.update(
             campaign_id=item.id,
-            campaign_name=item.name,  # type: ignore[union-attr]
+            campaign_name=item.name,
             objective=item.objective,
-            buying_type=item.buying_type,  # type: ignore[union-attr]
+            buying_type=item.buying_type,
         )
     return found
 

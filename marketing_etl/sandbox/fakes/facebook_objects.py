@@ -8,7 +8,14 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from tests.fakes.facebook_world import FakeAd, FakeAdSet, FakeCampaign, FakeCreative, FakePage, World
+from marketing_etl.sandbox.fakes.facebook_world import (
+    FakeAd,
+    FakeAdSet,
+    FakeCampaign,
+    FakeCreative,
+    FakePage,
+    World,
+)
 
 MAX_IDS = 50
 _FIELD = re.compile(r"([a-z_]+)(?:\{([^}]*)\})?")

@@ -6,7 +6,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tests.fakes.google_grid import ApiError, FakeSpreadsheet, FakeTab, Formula, bad_request, letters
+from marketing_etl.sandbox.fakes.google_grid import (
+    ApiError,
+    FakeSpreadsheet,
+    FakeTab,
+    Formula,
+    bad_request,
+    letters,
+)
 
 Json = dict[str, Any]
 

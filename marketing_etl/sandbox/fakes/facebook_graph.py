@@ -25,9 +25,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.facebook_insights import Key, Query, ordered_groups, query_problem, render
-from tests.fakes.facebook_objects import ObjectError, read_ids, read_node
-from tests.fakes.facebook_world import Stats, World
+from marketing_etl.sandbox.fakes.facebook_insights import Key, Query, ordered_groups, query_problem, render
+from marketing_etl.sandbox.fakes.facebook_objects import ObjectError, read_ids, read_node
+from marketing_etl.sandbox.fakes.facebook_world import Stats, World
 
 TOKEN = "EAAB-fake-graph-token-0123456789"
 ASYNC_STATES = ("Job Not Started", "Job Started", "Job Running")

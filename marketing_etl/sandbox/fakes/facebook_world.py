@@ -8,7 +8,7 @@ every query the same way and tests can compute what any report cell must be.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -170,6 +170,9 @@ class FakeAd:
     updated_time: str = "2025-03-02T15:45:00+0700"
 
 
+WorldObject = FakePage | FakeCampaign | FakeAdSet | FakeAd | FakeCreative
+
+
 @dataclass
 class FakeAccount:
     id: str  # numeric, without act_
@@ -183,22 +186,34 @@ class FakeAccount:
 
 class World:
     def __init__(
-        self, *, accounts: int = 2, campaigns: int = 2, adsets: int = 2, ads: int = 2, seed: str = "w1"
+        self,
+        *,
+        accounts: int = 2,
+        campaigns: int = 2,
+        adsets: int = 2,
+        ads: int = 2,
+        seed: str = "w1",
+        named: Sequence[tuple[str, str, str]] = (),
     ) -> None:
+        """`named` (numeric id, name, currency) replaces the `accounts` numbered ones."""
         self.seed = seed
         self._next_id = 120_210_000_000_000
         self.pages = [FakePage(self._id(), name) for name in ("Acme Shop", "Acme Outlet")]
         self.accounts: dict[str, FakeAccount] = {}
         currencies = ("USD", "VND", "EUR")
-        for a in range(accounts):
-            account = FakeAccount(str(1_000_000 + 11 * (a + 1)), f"Account {a + 1}", currencies[a % 3])
+        numbered = [
+            (str(1_000_000 + 11 * (a + 1)), f"Account {a + 1}", currencies[a % 3]) for a in range(accounts)
+        ]
+        for account_id, name, currency in named or numbered:
+            account = FakeAccount(account_id, name, currency)
             self.accounts[account.id] = account
             for c in range(campaigns):
                 self._add_campaign(account, c, adsets, ads)
-        self.objects: dict[str, object] = {p.id: p for p in self.pages}
+        self.objects: dict[str, WorldObject] = {p.id: p for p in self.pages}
         self._profiles: dict[str, list[int]] = {}
         for account in self.accounts.values():
-            for item in (*account.campaigns, *account.adsets, *account.ads):
+            items: list[WorldObject] = [*account.campaigns, *account.adsets, *account.ads]
+            for item in items:
                 self.objects[item.id] = item
             for ad in account.ads:
                 self.objects[ad.creative.id] = ad.creative
