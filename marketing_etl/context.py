@@ -68,6 +68,7 @@ class JobContext:
         self._last_cancel_poll = 0.0
         self._cancelled = False
         self._lock = threading.Lock()
+        self.warnings: list[str] = []
 
     @property
     def access_token(self) -> str:
@@ -95,6 +96,14 @@ class JobContext:
         )
         with self._lock:
             self._store.append_logs([line])
+
+    def warn(self, message: str) -> None:
+        """Something the user must know although the job goes on (e.g. a skipped account): it is
+        logged, shown as the current message, and repeated in the job's final message."""
+        with self._lock:
+            self.warnings.append(self.redact(message))
+        self.log(message, "WARNING")
+        self.progress(None, message)
 
     def record_api_call(self, call: ApiCall) -> None:
         if call.error:

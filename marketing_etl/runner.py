@@ -92,6 +92,8 @@ def _run_claimed(job: Job, ctx: JobContext, deps: RunnerDeps) -> JobStatus:
     done = f"Wrote {result.rows_written} rows"
     if result.url:
         done += f" to {result.url}"
+    if ctx.warnings:
+        done += ". " + "; ".join(ctx.warnings)
     return _finish(ctx, deps, JobStatus.SUCCESS, done, result)
 
 

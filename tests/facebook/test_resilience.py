@@ -137,11 +137,14 @@ def test_forbidden_account_is_skipped_when_configured(
     warnings = [
         line for line in outcome.services.store.get_logs(outcome.job.job_id) if line.level == "WARNING"
     ]
-    assert [w.message for w in warnings] == [
+    skipped = (
         f"Skipped ad account Account 2 (job) (act_{second}): Facebook refused access "
         f"(Unsupported get request. Object with ID 'act_{second}' does not exist, cannot be loaded due to "
         "missing permissions)"
-    ]
+    )
+    assert [w.message for w in warnings] == [skipped]
+    # The final message repeats it, so the user sees that the sheet lacks that account.
+    assert outcome.job.message.startswith("Wrote ") and outcome.job.message.endswith(skipped)
 
 
 def test_a_repeated_page_cursor_fails_loudly(runner: JobRunner, graph: FakeGraph) -> None:

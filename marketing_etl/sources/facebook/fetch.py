@@ -138,9 +138,7 @@ class ReportFetch:
             if first:
                 self._skipped.append(account.id)
         if first:
-            message = f"Skipped ad account {label}: Facebook refused access ({exc.reason})"
-            self._ctx.log(message, "WARNING")
-            self._ctx.progress(None, message)
+            self._ctx.warn(f"Skipped ad account {label}: Facebook refused access ({exc.reason})")
 
     def _report_progress(self, done: int, total: int, dates: Window) -> None:
         percent = PROGRESS_FROM + (PROGRESS_TO - PROGRESS_FROM) * done // max(1, total)
