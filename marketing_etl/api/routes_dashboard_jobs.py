@@ -14,11 +14,12 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, status
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from marketing_etl.api import job_actions
 from marketing_etl.api.deps import ExecutorDep, ServicesDep
+from marketing_etl.api.routes_files import FILE_RESPONSES, report_file
 from marketing_etl.api.schemas import (
     CancelResponse,
     JobReport,
@@ -137,6 +138,17 @@ def job_log_file(job_id: str, services: ServicesDep) -> PlainTextResponse:
 
 def log_text(line: LogLine) -> str:
     return f"{iso_z(line.ts)} {line.level} [attempt {line.attempt}] {line.message}"
+
+
+@router.get(
+    "/{job_id}/download",
+    summary="Download a job's CSV or XLSX file (as GET /reports/{job_id}/download)",
+    response_class=FileResponse,
+    responses={k: v for k, v in FILE_RESPONSES.items() if k != 401},
+)
+def dashboard_download(job_id: str, services: ServicesDep) -> FileResponse:
+    """Behind the dashboard login, so the job page's link works when API_KEYS is set."""
+    return report_file(services, job_id)
 
 
 @router.post(

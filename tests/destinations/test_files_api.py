@@ -4,6 +4,7 @@ the Google setup."""
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from openpyxl import load_workbook
 from marketing_etl.destinations import register as register_destinations
 from marketing_etl.models import Job, JobRequest
 from marketing_etl.plugins import Plugins
-from tests.api.helpers import Api, fb_body, make_settings, running_api
+from tests.api.helpers import DASH_AUTH, Api, fb_body, make_settings, running_api
 from tests.plugins import ScriptedSource
 
 
@@ -91,3 +92,26 @@ def test_sheets_job_without_credentials_is_refused_with_the_fix(api: Api) -> Non
     assert entry["loc"] == ["body", "destination"]
     assert "GOOGLE_CREDENTIALS_PATH" in entry["msg"] and "does not exist" in entry["msg"]
     assert "client_email as Editor" in entry["msg"] and '"xlsx"' in entry["msg"]
+
+
+def test_dashboard_serves_the_file_behind_its_login_when_api_keys_are_set(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path, google_credentials_path=tmp_path / "missing.json", api_keys="key-1"
+    )
+    with running_api(settings, _plugins()) as api:
+        keyed = {"X-API-Key": "key-1"}
+        body = _file_body("csv")
+        assert api.client.post("/reports/create-job", json=body, headers=keyed).status_code == 200
+        job_id = str(body["job_id"])
+        deadline = time.monotonic() + 10
+        while (job := api.services.store.get_job(job_id)) is None or not job.status.finished:
+            assert time.monotonic() < deadline, "the job did not finish"
+            time.sleep(0.05)
+        assert job.status.value == "SUCCESS", job.message
+        path = f"/api/dashboard/jobs/{job_id}/download"
+        assert api.client.get(path).status_code == 401
+        assert api.client.get(f"/reports/{job_id}/download").status_code == 401
+        response = api.client.get(path, auth=DASH_AUTH)
+        assert response.status_code == 200
+        assert response.content.decode("utf-8-sig").splitlines()[0] == "date,n,value"
+        assert api.client.get("/api/dashboard/jobs/nope/download", auth=DASH_AUTH).status_code == 404

@@ -74,7 +74,10 @@ function applyState(s) {
 }
 
 function renderResult(job) {
-  const href = sandboxSheetHref(job) || safeHref(job.destination_url);
+  // Files are fetched through the dashboard's own route: /reports/* may need an API key.
+  const fileHref =
+    job.destination === "sheets" || !job.destination_url ? null : `/api/dashboard${jobPath(job.job_id, "/download")}`;
+  const href = fileHref || sandboxSheetHref(job) || safeHref(job.destination_url);
   const rows = `${fmtNumber(job.rows_written)} rows written`;
   if (!href && !job.destination_url) fill(byId("job-result"), rows);
   else if (href) fill(byId("job-result"), `${rows} · `, h("a", { href, target: "_blank", rel: "noopener noreferrer", id: "job-link" }, job.destination === "sheets" ? "Open the sheet" : "Download the file"));
