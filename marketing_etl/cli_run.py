@@ -23,6 +23,7 @@ from marketing_etl.log_redaction import install_log_redaction
 from marketing_etl.models import Job, JobRequest, JobStatus, LogLine, utcnow
 from marketing_etl.services import Services, build_services
 from marketing_etl.settings import Settings
+from marketing_etl.tokens import Redactor
 from marketing_etl.validation import validate_request
 
 POLL_INTERVAL_S = 0.2
@@ -87,9 +88,12 @@ def _read_request(source: str) -> JobRequest | None:
     try:
         return JobRequest.model_validate(body)
     except ValidationError as exc:
+        # A message may quote a bad value, and the bad value may be the token itself.
+        token = body.get("access_token") if isinstance(body, dict) else None
+        redact = Redactor(token if isinstance(token, str) else None)
         for error in exc.errors():
             field = ".".join(str(part) for part in error["loc"]) or "body"
-            message = str(error["msg"]).removeprefix("Value error, ")
+            message = redact(str(error["msg"]).removeprefix("Value error, "))
             print(f"{source}: {field}: {message}", file=sys.stderr)
         return None
 

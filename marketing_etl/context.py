@@ -106,9 +106,24 @@ class JobContext:
         self.progress(None, message)
 
     def record_api_call(self, call: ApiCall) -> None:
+        # Records are shown on the dashboard: whatever a client put in them is masked first.
+        update: dict[str, Any] = {
+            "job_id": self.job_id,
+            "endpoint": self.redact(call.endpoint),
+            "usage": {key: self._redact_value(value) for key, value in call.usage.items()},
+        }
         if call.error:
-            call = call.model_copy(update={"error": self.redact(call.error)})
-        self._store.record_api_calls([call.model_copy(update={"job_id": self.job_id})])
+            update["error"] = self.redact(call.error)
+        self._store.record_api_calls([call.model_copy(update=update)])
+
+    def _redact_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, dict):
+            return {key: self._redact_value(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._redact_value(item) for item in value]
+        return value
 
     def add_rows_written(self, count: int) -> None:
         self.rows_written += count

@@ -55,9 +55,6 @@ class Registry(Generic[T]):
     def register(self, name: str, item: T) -> None:
         self._items[name] = item
 
-    def unregister(self, name: str) -> None:
-        self._items.pop(name, None)
-
     def get(self, name: str) -> T | None:
         return self._items.get(name)
 

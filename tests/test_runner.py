@@ -12,7 +12,7 @@ import pytest
 
 from marketing_etl import jobs
 from marketing_etl.context import JobContext
-from marketing_etl.models import Job, JobSpec, JobStatus, utcnow
+from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus, utcnow
 from marketing_etl.plugins import Column, Plugins, Report
 from marketing_etl.runner import run_job
 from marketing_etl.services import Services, build_services
@@ -247,3 +247,32 @@ def _wait_for(predicate: Callable[[], bool], timeout_s: float = 5.0) -> None:
             return
         time.sleep(0.02)
     raise AssertionError("condition not reached in time")
+
+
+class _LeakySource:
+    """A client that (wrongly) put the token into what it records: the context must mask it."""
+
+    def fetch(self, ctx: JobContext) -> Report:
+        ctx.record_api_call(
+            ApiCall(
+                job_id=ctx.job_id,
+                platform="test",
+                endpoint=f"/rows?access_token={ctx.access_token}",
+                http_status=400,
+                duration_ms=2.0,
+                usage={"note": f"token {ctx.access_token}", "nested": [{"t": ctx.access_token}], "pct": 12},
+                error=f"bad token {ctx.access_token}",
+            )
+        )
+        return Report(columns=[Column("n", "integer")], rows=[[1]])
+
+
+def test_api_call_records_are_masked(env: tuple[Services, MemoryDestination]) -> None:
+    services, _ = env
+    services.plugins.sources.register("facebook_daily", _LeakySource())
+    queue(services, "leaky", "rows=1")
+    assert run_job("leaky", services.runner_deps()) is JobStatus.SUCCESS
+    [call] = services.store.get_api_calls("leaky")
+    assert call.endpoint == "/rows?access_token=***"
+    assert call.usage == {"note": "token ***", "nested": [{"t": "***"}], "pct": 12}
+    assert call.error == "bad token ***"

@@ -56,8 +56,11 @@ async def request_validation_handler(request: Request, exc: Exception) -> JSONRe
 
 
 def _secrets_in(body: object) -> list[str]:
-    if isinstance(body, Mapping):
-        token = body.get("access_token")
-        if isinstance(token, str):
-            return [token]
-    return []
+    """Tokens a bad body carries: a job's own, or a schedule's (under "job")."""
+    if not isinstance(body, Mapping):
+        return []
+    found = [body.get("access_token")]
+    job = body.get("job")
+    if isinstance(job, Mapping):
+        found.append(job.get("access_token"))
+    return [token for token in found if isinstance(token, str)]

@@ -13,7 +13,7 @@ def open_store(url: str, *, mongo_database: str = "marketing_etl") -> Store:
         from marketing_etl.storage.sql import SqlStore
 
         store = SqlStore(url)
-    elif scheme in ("mongodb", "mongodb+srv", "mongomock"):
+    elif scheme in ("mongodb", "mongomock"):  # "mongodb+srv" arrives here as "mongodb"
         from marketing_etl.storage.mongo import MongoStore
 
         store = MongoStore(url, database=mongo_database)

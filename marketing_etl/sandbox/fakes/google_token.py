@@ -58,10 +58,6 @@ class TokenServer:
         path.write_text(json.dumps(info))
         return path
 
-    def revoke_key(self, client_email: str) -> None:
-        """As if the key were deleted in the Cloud console."""
-        self.public_keys.pop(client_email, None)
-
     def exchange(self, form: dict[str, str]) -> dict[str, Any]:
         if form.get("grant_type") != GRANT_TYPE:
             raise TokenError("unsupported_grant_type", "Invalid grant_type.")
