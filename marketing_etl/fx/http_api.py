@@ -92,7 +92,7 @@ class FxApiClient:
         problem = ""
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
-                self._ctx.wait(_pause(attempt, response))
+                self._ctx.wait(_pause_s(attempt, response))
             response, problem = self._send(url, address)
             if response is None or response.status_code in RETRY_STATUSES:
                 continue
@@ -130,7 +130,7 @@ class FxApiClient:
         )
 
 
-def _pause(attempt: int, previous: httpx.Response | None) -> float:
+def _pause_s(attempt: int, previous: httpx.Response | None) -> float:
     """Retry-After when the API sent one (capped), else a doubling pause."""
     if previous is not None and previous.status_code == 429:
         try:

@@ -74,9 +74,9 @@ def test_chunks_stay_under_the_byte_limit_and_keep_every_row() -> None:
 def test_backoff_grows_with_jitter_and_honours_retry_after() -> None:
     policy = RetryPolicy(max_wait_s=600, base_s=1.0, cap_s=64, rng=random.Random(1))
     for attempt, ceiling in [(0, 1), (3, 8), (10, 64)]:
-        delay = policy.delay(attempt, None)
+        delay = policy.delay_s(attempt, None)
         assert ceiling / 2 <= delay <= ceiling
-    assert policy.delay(2, 30.0) == 30.0
+    assert policy.delay_s(2, 30.0) == 30.0
 
 
 def test_append_layout_unites_headers_in_order() -> None:

@@ -36,7 +36,7 @@ class RetryPolicy:
     cap_s: float = 64.0
     rng: random.Random = field(default_factory=random.Random)
 
-    def delay(self, attempt: int, retry_after_s: float | None) -> float:
+    def delay_s(self, attempt: int, retry_after_s: float | None) -> float:
         if retry_after_s is not None:
             return retry_after_s
         ceiling = min(self.cap_s, self.base_s * 2.0**attempt)
@@ -50,7 +50,7 @@ class RetryPolicy:
             try:
                 return operation()
             except Retryable as exc:
-                pause = self.delay(attempt, exc.retry_after_s)
+                pause = self.delay_s(attempt, exc.retry_after_s)
                 if waited + pause > self.max_wait_s:
                     raise _gave_up(exc, waited) from exc
                 ctx.progress(None, f"{exc.user_message} Retrying in {pause:.1f} s.")
