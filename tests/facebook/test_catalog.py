@@ -215,3 +215,36 @@ def test_create_job_answers_422_for_unknown_template_and_fields(client: TestClie
     detail = bad_fields.json()["detail"]
     assert detail[0]["loc"] == ["body", "selected_fields"] and "'Purchasez'" in detail[0]["msg"]
     assert "Purchases" in detail[0]["msg"]
+
+
+# Written out from the original system's template table (original-system.md §2.2), not read
+# from the catalog: the row oracle in expected.py takes each template's shape from the catalog,
+# so this pins that shape independently.
+ORIGINAL_SHAPES = {
+    "Campaign Overview Report": ("campaign", (), None),
+    "Campaign Performance by AGE & GENDER": ("campaign", ("age", "gender"), 1),
+    "Campaign Performance by Age": ("campaign", ("age",), 1),
+    "Campaign Performance by Gender": ("campaign", ("gender",), 1),
+    "Campaign Performance by Platform": ("campaign", ("publisher_platform", "platform_position"), 1),
+    "Campaign Performance by Region": ("campaign", ("region",), None),
+    "Campaign Performance by Hour (Audience Time)": (
+        "campaign",
+        ("hourly_stats_aggregated_by_audience_time_zone",),
+        1,
+    ),
+    "Ad Set Performance Report": ("adset", (), None),
+    "Ad Performance Report": ("ad", (), None),
+    "Account Daily Report": ("account", (), 1),
+    "Campaign Daily Report": ("campaign", (), 1),
+    "Ad Set Daily Report": ("adset", (), 1),
+    "Ad Daily Report": ("ad", (), 1),
+    "Ad Creative Report": ("ad", (), None),
+    "Ad Creative Daily Report": ("ad", (), 1),
+    "AGE & GENDER_DETAILED_REPORT": ("ad", ("age", "gender"), 1),
+    "LOCATION_DETAILED_REPORT": ("ad", ("country", "region"), 1),
+}
+
+
+def test_template_shapes_match_the_original() -> None:
+    shapes = {t.name: (t.level, t.breakdowns, t.time_increment) for t in TEMPLATES}
+    assert shapes == ORIGINAL_SHAPES
