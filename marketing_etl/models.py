@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, ValidationInfo, field_validator
 
 from marketing_etl.fx.currencies import is_known, normalise_code, parse_pair, unknown_code_message
 
@@ -26,6 +26,10 @@ _SPREADSHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _TIKTOK_ID = re.compile(r"^\d{1,32}$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 SPREADSHEET_ID_MIN_LENGTH = 20
+# No ad platform has data this old; an earlier date is a typo ("0002-01-01", "202-01-01").
+EARLIEST_REPORT_DATE = date(2000, 1, 1)
+# Far above any real exchange rate; past it a rate is a typo (and "1e999999999" overflows Decimal).
+MAX_FX_RATE = Decimal(10) ** 12
 SPREADSHEET_ID_HINT = (
     "spreadsheet_id must be the id from the sheet's URL "
     "(docs.google.com/spreadsheets/d/<id>/edit): 20-100 letters, digits, - or _"
@@ -198,7 +202,7 @@ class JobSpec(BaseModel):
     def _positive_rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         for pair, rate in value.items():
             if not rate.is_finite() or rate <= 0:
-                raise ValueError(f"the rate for {pair} must be a number above 0, like 25400")
+                raise ValueError(f"fx_rates: the rate for {pair} must be a number above 0, like 25400")
         return value
 
     @property
@@ -222,6 +226,30 @@ class JobRequest(JobSpec):
 
     access_token: SecretStr | None = None
     is_first_chunk: bool = False  # sent by the original's clients, unused since 2026-02
+
+    # The bounds below are on the request, not on JobSpec: stored jobs are read back as JobSpec,
+    # and a job created before these bounds existed must still load (dashboard, job list).
+
+    @field_validator("start_date", "end_date")
+    @classmethod
+    def _not_before_reports_exist(cls, value: date, info: ValidationInfo) -> date:
+        if value < EARLIEST_REPORT_DATE:
+            raise ValueError(
+                f"{info.field_name} {value} is before {EARLIEST_REPORT_DATE}, older than any "
+                f"report data; send a date from {EARLIEST_REPORT_DATE} on, as YYYY-MM-DD"
+            )
+        return value
+
+    @field_validator("fx_rates")
+    @classmethod
+    def _rates_not_too_large(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for pair, rate in value.items():
+            if rate > MAX_FX_RATE:
+                raise ValueError(
+                    f"fx_rates: the rate for {pair} is too large; send a number above 0 and at most "
+                    f"{MAX_FX_RATE:,} (1e12), like 25400"
+                )
+        return value
 
     def spec(self) -> JobSpec:
         return JobSpec.model_validate(self.model_dump(exclude={"access_token", "is_first_chunk"}))

@@ -22,7 +22,7 @@ from __future__ import annotations
 import calendar
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import MINYEAR, date, timedelta
 from typing import Protocol, runtime_checkable
 
 from marketing_etl.models import (
@@ -192,8 +192,11 @@ def _duplicate_accounts(request: JobRequest) -> list[FieldProblem]:
 
 
 def months_before(day: date, months: int) -> date:
-    """The same day of the month `months` earlier, clamped to that month's last day."""
+    """The same day of the month `months` earlier, clamped to that month's last day
+    (and to date.min: there is no year before 1)."""
     index = day.year * 12 + (day.month - 1) - months
     year, month_index = divmod(index, 12)
+    if year < MINYEAR:
+        return date.min
     last_day = calendar.monthrange(year, month_index + 1)[1]
     return date(year, month_index + 1, min(day.day, last_day))

@@ -39,6 +39,8 @@ router = APIRouter(
 
 SORTABLE = ("created_at", "started_at", "finished_at", "status", "task_type", "user_email", "job_id")
 TIMESERIES_HOURS = 24
+# Far past any real job list; a larger page would overflow the store's OFFSET (a 500).
+MAX_PAGE = 1_000_000
 HOUR = timedelta(hours=1)
 SANDBOX_SHEETS_PATH = f"{SANDBOX_PATH}/sheets"
 
@@ -65,7 +67,7 @@ def dashboard(
         str | None, Query(max_length=200, description="substring of job_id, user email or sheet name")
     ] = None,
     time_range: Annotated[TimeRange, Query(description="jobs created in this window")] = TimeRange.WEEK,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"1 to {MAX_PAGE:,}")] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
     sort: Annotated[
         str,

@@ -14,12 +14,14 @@ Mounted under routes_dashboard's router, which adds the prefix and the dashboard
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -35,6 +37,9 @@ POLL_S = 0.5
 STREAM_MAX_S = 15.0
 BATCH = 500
 RECONNECT_MS = 1000
+# Seqs are stored as 64-bit integers; a larger `after` would overflow the store's query.
+MAX_SEQ = 2**63 - 1
+_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also takes "²", which int() refuses
 
 
 @router.get(
@@ -53,14 +58,16 @@ async def log_stream(
     job_id: str,
     request: Request,
     services: ServicesDep,
-    after: Annotated[int | None, Query(ge=0, description="the last seq already shown")] = None,
-    last_event_id: Annotated[str | None, Header()] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_SEQ, description="the last seq already shown")] = None,
+    last_event_id: Annotated[str | None, Header(description=f"the last seq seen, 0 to {MAX_SEQ}")] = None,
 ) -> StreamingResponse:
     store = services.store
+    # Checked before anything is sent: a bad value must be a 422, not a stream that breaks.
+    last_seen = _seq(last_event_id)
     if await run_in_threadpool(store.get_job, job_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No job with job_id '{job_id}'.")
     # An EventSource reconnects to its first URL (with the first `after`) plus Last-Event-ID.
-    start = max(after or 0, _seq(last_event_id))
+    start = max(after or 0, last_seen)
     return StreamingResponse(
         _events(store, job_id, start, request),
         media_type="text/event-stream",
@@ -70,7 +77,24 @@ async def log_stream(
 
 
 def _seq(header: str | None) -> int:
-    return int(header) if header and header.isdigit() else 0
+    """Last-Event-ID as a seq: 0 when absent or empty (a first connection), else 0..MAX_SEQ.
+
+    The server only ever sends seqs as ids, so anything else did not come from here: 422."""
+    if not header:
+        return 0
+    if not _DIGITS.fullmatch(header) or int(header) > MAX_SEQ:
+        shown = header if len(header) <= 40 else f"{header[:40]}..."
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("header", "last-event-id"),
+                    "msg": f"Last-Event-ID '{shown}' is not a log seq; send a whole number from "
+                    f"0 to {MAX_SEQ}, or no Last-Event-ID to start from the beginning",
+                    "type": "value_error",
+                }
+            ]
+        )
+    return int(header)
 
 
 async def _events(store: Store, job_id: str, last_seq: int, request: Request) -> AsyncIterator[str]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterError, croniter
 
 MACROS = ("@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly", "@annually")
 _ONE_SECOND = timedelta(seconds=1)
+# Cron has no year field, so an expression that fires at all fires within a few years of any date.
+_PROBE_START = datetime(2000, 1, 1)
 
 
 def check_cron(expression: str) -> str:
@@ -28,15 +30,26 @@ def check_cron(expression: str) -> str:
         raise ValueError(f"cron needs 5 fields (minute hour day month weekday); {example}")
     if not croniter.is_valid(text):
         raise ValueError(f"cron expression '{text}' is not valid; {example}")
+    try:
+        croniter(text, _PROBE_START).get_next(datetime)
+    except CroniterError:
+        # e.g. "0 0 31 2 *": every field is valid, but 31 February never comes.
+        raise ValueError(
+            f"cron expression '{text}' never fires: no date matches its day and month "
+            f"(like 31 February); {example}"
+        ) from None
     return text
 
 
 def check_timezone(name: str) -> ZoneInfo:
+    """The zone; ValueError naming a valid one otherwise (ZoneInfo reads a file named after
+    `name`, so a bad name can also fail as OSError, e.g. "File name too long")."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        shown = name if len(name) <= 60 else f"{name[:60]}..."
         raise ValueError(
-            f"unknown time zone '{name}'; use an IANA name such as Asia/Ho_Chi_Minh or UTC"
+            f"unknown time zone '{shown}'; use an IANA name such as Asia/Ho_Chi_Minh or UTC"
         ) from None
 
 

@@ -114,12 +114,18 @@ def test_pagination_and_sort(seeded: Api) -> None:
         {"sort": "password"},
         {"page_size": 501},
         {"page": 0},
+        {"page": 1_000_001},
+        {"page": 10**19},  # used to overflow the SQL OFFSET: a 500
         {"time_range": "1y"},
         {"status": "DONE"},
     ):
         response = seeded.client.get("/api/dashboard", params=bad, auth=DASH_AUTH)
         assert response.status_code == 422, bad
         assert response.json()["detail"][0]["loc"] == ["query", next(iter(bad))]
+
+
+def test_the_last_allowed_page_is_empty_not_an_error(seeded: Api) -> None:
+    assert dashboard(seeded, page=1_000_000, page_size=500)["jobs"] == []
 
 
 def test_original_compatibility_keys(seeded: Api) -> None:

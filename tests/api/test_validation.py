@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from marketing_etl.models import JobSpec
 from marketing_etl.plugins import Plugins
 from marketing_etl.settings import Settings
-from marketing_etl.validation import FieldProblem
+from marketing_etl.validation import FieldProblem, months_before
 from tests.api.helpers import SPREADSHEET_ID, Api, fb_body, make_settings, running_api, today_utc, tt_body
 from tests.plugins import MemoryDestination, ScriptedSource, register
 
@@ -108,6 +109,16 @@ CASES = [
     Case("job_id with a space", fb_body(job_id="my job"), "job_id", "no spaces"),
     Case("missing job_id", without(fb_body(), "job_id"), "job_id"),
     Case("bad date", fb_body(start_date="2026-13-01"), "start_date"),
+    Case("start_date year 2", fb_body(start_date="0002-01-01"), "start_date", "from 2000-01-01 on"),
+    # Used to reach the 37-month check, which built a date in year -1: a 500.
+    Case(
+        "end_date year 2",
+        fb_body(start_date="0001-01-01", end_date="0002-01-01"),
+        "end_date",
+        "end_date 0002-01-01 is before 2000-01-01",
+    ),
+    Case("start_date 1999-12-31", fb_body(start_date="1999-12-31"), "start_date", "before 2000-01-01"),
+    Case("start_date 2000-01-01", fb_body(start_date="2000-01-01", end_date="2002-12-31")),
 ]
 
 
@@ -218,3 +229,26 @@ def test_validation_hook_of_the_destination(tmp_path: Path) -> None:
         assert checking.seen == [(body["job_id"], str(tmp_path))]
         # Another destination's checks do not apply.
         assert api.create(without(fb_body(destination="xlsx"), "spreadsheet_id")).status_code == 200
+
+
+def test_dates_before_2000_are_refused_naming_both_fields_and_nothing_is_stored(table_api: Api) -> None:
+    body = fb_body(start_date="0001-01-01", end_date="0002-01-01")
+    response = table_api.create(body)
+    assert response.status_code == 422, response.text
+    fields = {entry["loc"][1] for entry in response.json()["detail"]}
+    assert fields == {"start_date", "end_date"}
+    assert table_api.services.store.get_job(body["job_id"]) is None
+
+
+def test_months_before_stops_at_the_first_date() -> None:
+    assert months_before(date(2, 1, 1), 37) == date.min
+    assert months_before(date(1, 1, 1), 1) == date.min
+    assert months_before(date(2026, 10, 15), 37) == date(2023, 9, 15)
+
+
+def test_stored_specs_from_before_the_bounds_still_load() -> None:
+    # The date and rate bounds are on the request; a job stored before them must still be read.
+    spec = JobSpec.model_validate(
+        fb_body(start_date="1999-01-01", end_date="1999-01-31", fx_rates={"USD/VND": "1e20"})
+    )
+    assert spec.start_date == date(1999, 1, 1) and spec.fx_rates["USD/VND"] == Decimal("1e20")

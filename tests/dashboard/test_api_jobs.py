@@ -161,6 +161,28 @@ def test_log_stream_of_a_finished_job_and_resuming(api: Api) -> None:
     assert get(api, "no-such-job/log/stream").status_code == 404
 
 
+def test_log_stream_refuses_out_of_range_positions_before_streaming(api: Api) -> None:
+    job_id = api.start(fb_body(template_name="rows=1"))
+    api.wait(job_id, "SUCCESS")
+    largest = 2**63 - 1
+    # Used to be a 200 whose stream then broke on the store's integer overflow.
+    for after in (largest + 1, 10**30, -1):
+        response = get(api, f"{job_id}/log/stream", params={"after": after})
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"][0]["loc"] == ["query", "after"]
+    # b"\xb2" arrives as "²" (latin-1): str.isdigit() said yes and int() raised, a 500.
+    for header in (str(largest + 1), "9" * 40, "-1", "1.5", "abc", b"\xb2"):
+        response = get(api, f"{job_id}/log/stream", headers={"Last-Event-ID": header})
+        assert response.status_code == 422, (header, response.text)
+        [entry] = response.json()["detail"]
+        assert entry["loc"] == ["header", "last-event-id"]
+        assert "Last-Event-ID" in entry["msg"] and f"0 to {largest}" in entry["msg"]
+    # The bounds themselves are fine: nothing comes after them.
+    for kwargs in ({"params": {"after": largest}}, {"headers": {"Last-Event-ID": str(largest)}}):
+        stream = events(get(api, f"{job_id}/log/stream", **kwargs).text)
+        assert [name for name, _, _ in stream] == ["job", "end"]
+
+
 def test_log_stream_follows_a_running_job(api: Api) -> None:
     job_id = api.start(fb_body(template_name="rows=6;delay_ms=150;log=fetching"))
     api.wait(job_id, "RUNNING")

@@ -48,9 +48,25 @@ def test_an_unknown_currency_code_is_a_422_naming_the_field(api: Api) -> None:
         ({"USD/XYZ": 2}, "'XYZ' is not an ISO 4217"),
         ({"USD/USD": 2}, "converts a currency into itself"),
         ({"USD/VND": 0}, "must be a number above 0"),
+        # Accepted until the job ran, which then failed with decimal.Overflow.
+        ({"USD/VND": "1e999999999"}, "fx_rates: the rate for USD/VND is too large"),
+        ({"usd/vnd": "1000000000000.01"}, "at most 1,000,000,000,000"),
+        ({"USD/VND": "NaN"}, "finite number"),
+        ({"USD/VND": "Infinity"}, "finite number"),
     ],
 )
 def test_a_bad_pinned_rate_is_a_422_naming_the_pair(api: Api, rates: dict[str, Any], says: str) -> None:
     loc, message = rejected(api, fx_rates=rates)
     assert loc[:2] == ["body", "fx_rates"]
     assert says in message
+
+
+def test_the_largest_allowed_rate_is_accepted(api: Api) -> None:
+    body = fb_body(target_currency="VND", fx_rates={"USD/VND": "1e12"})
+    assert api.create(body).status_code == 200
+
+
+def test_a_too_large_rate_stores_no_job(api: Api) -> None:
+    body = fb_body(target_currency="VND", fx_rates={"USD/VND": "1e999999999"})
+    assert api.create(body).status_code == 422
+    assert api.services.store.get_job(body["job_id"]) is None

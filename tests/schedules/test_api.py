@@ -80,6 +80,10 @@ def test_the_token_is_never_returned(api: Api) -> None:
         ({"cron": "0 6 * *"}, "cron", "5 fields"),
         ({"cron": "0 25 * * *"}, "cron", "not valid"),
         ({"timezone": "Asia/Atlantis"}, "timezone", "IANA"),
+        # Used to be 500s: OSError "File name too long", and CroniterBadDateError at next_run_at.
+        ({"timezone": "a" * 300}, "timezone", "IANA"),
+        ({"cron": "0 0 31 2 *"}, "cron", "never fires"),
+        ({"job": job_body(fx_rates={"USD/VND": "1e999999999"})}, "job.fx_rates", "too large"),
         ({"date_range": "last_week"}, "date_range", "yesterday"),
         ({"name": ""}, "name", "1-100"),
         ({"job": job_body(job_id="fixed")}, "job.job_id", "generated"),
@@ -97,6 +101,26 @@ def test_validation_names_the_field_and_the_fix(
     assert field in found, found
     assert words in found[field]
     assert api.client.get("/schedules").json() == {"schedules": []}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"timezone": "a" * 300}, "timezone", "IANA"),
+        ({"timezone": "America"}, "timezone", "IANA"),  # a directory of zones, not a zone
+        ({"cron": "0 0 31 2 *"}, "cron", "never fires"),
+        ({"cron": "0 0 30 2 *"}, "cron", "31 February"),
+    ],
+)
+def test_replacing_with_a_bad_zone_or_a_cron_that_never_fires_changes_nothing(
+    api: Api, overrides: dict[str, Any], field: str, words: str
+) -> None:
+    created = api.client.post("/schedules", json=body())
+    assert created.status_code == 201, created.text
+    schedule_id = created.json()["schedule_id"]
+    found = errors(api.client.put(f"/schedules/{schedule_id}", json=body(**overrides)))
+    assert words in found[field], found
+    assert api.client.get(f"/schedules/{schedule_id}").json() == created.json()
 
 
 def test_schedules_need_the_api_key_like_reports(tmp_path: Path) -> None:

@@ -17,7 +17,10 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second:
     return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("expression", ["0 6 * * *", " 30  7 * * 1-5 ", "*/15 * * * *", "@daily", "@Weekly"])
+@pytest.mark.parametrize(
+    "expression",
+    ["0 6 * * *", " 30  7 * * 1-5 ", "*/15 * * * *", "@daily", "@Weekly", "0 0 29 2 *", "0 0 31 2 1"],
+)
 def test_valid_expressions(expression: str) -> None:
     assert check_cron(expression)
 
@@ -30,6 +33,8 @@ def test_valid_expressions(expression: str) -> None:
         ("61 6 * * *", "not valid"),
         ("0 6 * * funday", "not valid"),
         ("@sometimes", "shorthand"),
+        ("0 0 31 2 *", "never fires"),
+        ("0 0 31 4,6 *", "never fires"),
     ],
 )
 def test_invalid_expressions_say_what_is_wrong(expression: str, message: str) -> None:
@@ -37,9 +42,10 @@ def test_invalid_expressions_say_what_is_wrong(expression: str, message: str) ->
         check_cron(expression)
 
 
-def test_unknown_time_zone() -> None:
+@pytest.mark.parametrize("name", ["Mars/Olympus", "a" * 300, "America", "", "../etc/passwd", "a\x00b"])
+def test_unknown_time_zone(name: str) -> None:
     with pytest.raises(ValueError, match="IANA"):
-        check_timezone("Mars/Olympus")
+        check_timezone(name)
 
 
 def test_slots_are_in_the_schedules_time_zone() -> None:
