@@ -81,7 +81,9 @@ def _run_claimed(job: Job, ctx: JobContext, deps: RunnerDeps) -> JobStatus:
     except EtlError as exc:
         if exc.detail:
             ctx.log(exc.detail, "ERROR")
-        return _finish(ctx, deps, JobStatus.FAILED, f"{exc.user_message} {_written(ctx)}")
+        # A FatalError needs someone to fix something first: promising a resume would mislead.
+        resumable = not isinstance(exc, FatalError)
+        return _finish(ctx, deps, JobStatus.FAILED, f"{exc.user_message} {_written(ctx, resumable)}")
     except Exception as exc:
         ctx.log(traceback.format_exc(), "ERROR")
         message = (
@@ -114,9 +116,11 @@ def _pipeline(ctx: JobContext, plugins: Plugins) -> WriteResult:
     return destination.write(ctx, report)
 
 
-def _written(ctx: JobContext) -> str:
+def _written(ctx: JobContext, resumable: bool = True) -> str:
     if ctx.rows_written == 0:
         return "Nothing was written to the destination."
+    if not resumable:
+        return f"{ctx.rows_written} rows had already been written."
     return f"{ctx.rows_written} rows had already been written; a retry continues from there."
 
 

@@ -2,6 +2,11 @@
 
 Absent services skip the tests that need them, with the reason shown; with REQUIRE_SERVICES=1
 (set by .ci/run) an absent service fails those tests instead.
+
+The servers come from TEST_POSTGRES_URL and TEST_REDIS_URL, read when a test asks for them (not at
+import), and the availability probe uses the host and port of those same URLs. Only this machine
+is allowed (127.0.0.1, localhost, ::1): a URL naming any other host fails the test that uses it,
+so the suite never creates or flushes anything on another machine.
 """
 
 from __future__ import annotations
@@ -12,11 +17,54 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+# libpq query parameters that would send the connection somewhere other than the URL's host.
+_PG_HOST_OVERRIDES = ("host", "hostaddr", "service")
+
+
+def postgres_admin_url() -> str:
+    """TEST_POSTGRES_URL (or the local default), refused unless it names this machine."""
+    url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    _local_endpoint(url, "TEST_POSTGRES_URL", 5432)
+    return url
+
+
+def redis_test_url() -> str:
+    """TEST_REDIS_URL (or the local default), refused unless it names this machine."""
+    url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    _local_endpoint(url, "TEST_REDIS_URL", 6379)
+    return url
+
+
+def _local_endpoint(url: str, variable: str, default_port: int) -> tuple[str, int]:
+    """(host, port) of `url`; fails the test unless the host is this machine. The URL itself is
+    never shown, since it may carry a password."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    if host not in LOCAL_HOSTS:
+        pytest.fail(
+            f"{variable} names host {host!r}; the tests only connect to services on this machine "
+            f"({', '.join(LOCAL_HOSTS)}). Point {variable} at a local server or unset it.",
+            pytrace=False,
+        )
+    overrides = sorted(set(parse_qs(parts.query)) & set(_PG_HOST_OVERRIDES))
+    if variable == "TEST_POSTGRES_URL" and overrides:
+        pytest.fail(
+            f"{variable} sets {', '.join(overrides)} in its query, which could send the connection to "
+            "another machine; name the local host in the URL itself instead.",
+            pytrace=False,
+        )
+    try:
+        port = parts.port or default_port
+    except ValueError:
+        pytest.fail(f"{variable} has an invalid port.", pytrace=False)
+    return host, port
 
 
 def services_required() -> bool:
@@ -43,22 +91,27 @@ def port_open(host: str, port: int, timeout_s: float = 0.5) -> bool:
 def postgres_schema() -> Iterator[str]:
     """A fresh schema in the test database; yields a DATABASE_URL whose search_path points at it,
     so parallel runs and earlier runs never see each other's tables."""
-    need(port_open("127.0.0.1", 5432), "PostgreSQL on 127.0.0.1:5432")
+    admin_url = postgres_admin_url()
+    host, port = _local_endpoint(admin_url, "TEST_POSTGRES_URL", 5432)
+    need(port_open(host, port), f"PostgreSQL on {host}:{port} (TEST_POSTGRES_URL)")
     import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+        separator = "&" if "?" in admin_url else "?"
+        yield f"{admin_url}{separator}options=-csearch_path%3D{schema}"
     finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def redis_url() -> str:
-    need(port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
-    return REDIS_TEST_URL
+    url = redis_test_url()
+    host, port = _local_endpoint(url, "TEST_REDIS_URL", 6379)
+    need(port_open(host, port), f"Redis on {host}:{port} (TEST_REDIS_URL)")
+    return url
 
 
 _CLAIM_KEY = "marketing_etl:test-claim"

@@ -121,9 +121,13 @@ def test_cancel_interrupts_a_backoff_wait(env: Env, google: FakeGoogle) -> None:
     deadline = time.monotonic() + 10
     while google.count("values.batchUpdate", 429) < 8 and time.monotonic() < deadline:
         time.sleep(0.02)
+    throttled = google.count("values.batchUpdate", 429)
     cancelled_at = time.monotonic()
-    assert jobs.cancel_job(env.services, job_id).outcome is jobs.Outcome.APPLIED
+    outcome = jobs.cancel_job(env.services, job_id).outcome  # cancel first so a failure leaves no worker
     worker.join(timeout=10)
+    assert throttled >= 8, f"the writer saw only {throttled} answers of 429 in 10 s, so it never backed off"
+    assert outcome is jobs.Outcome.APPLIED
+    assert not worker.is_alive()
     assert time.monotonic() - cancelled_at < 2
     job = env.services.store.get_job(job_id)
     assert job is not None and job.status is JobStatus.CANCELLED

@@ -14,6 +14,7 @@ from marketing_etl.sandbox.fakes.facebook_graph import TOKEN, FakeGraph
 from marketing_etl.sandbox.fakes.facebook_world import World
 from marketing_etl.services import Services
 from marketing_etl.sources.facebook.catalog import find_template
+from tests.executors.support import wait_until
 from tests.facebook.conftest import FAST, JobRunner, Outcome
 from tests.facebook.expected import expected_table
 
@@ -188,12 +189,12 @@ def test_cancel_during_fetching_stops_quickly(runner: JobRunner, graph: FakeGrap
     spec = runner.spec("Ad Daily Report", end_date="2026-03-20")
     result: list[JobStatus | None] = []
     worker = runner.start(services, spec, result)
-    deadline = time.monotonic() + 10
-    while len(graph.requests) < 4 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    cancel_job(services, spec.job_id)
-    cancelled_at = len(graph.requests)
-    worker.join(timeout=10)
+    try:
+        wait_until(lambda: len(graph.requests) >= 4, 10, "4 Graph requests before cancelling")
+    finally:
+        cancel_job(services, spec.job_id)  # also after a timeout, so no worker is left running
+        cancelled_at = len(graph.requests)
+        worker.join(timeout=10)
     assert not worker.is_alive()
     outcome = runner.outcome(services, spec.job_id, result[0])
     assert outcome.status is JobStatus.CANCELLED

@@ -134,17 +134,39 @@ def test_a_store_not_linked_to_the_advertiser_is_named(tiktok: Harness) -> None:
     )
 
 
-def _cancel_when(harness: Harness, job_id: str, calls_seen: int) -> threading.Thread:
-    def watch() -> None:
-        deadline = time.monotonic() + 20
-        while len(harness.fake.calls) < calls_seen and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert harness.services is not None
-        jobs.cancel_job(harness.services, job_id)
+class _Watcher:
+    """Cancels a job once the fake has seen `calls_seen` calls, or at a 20 s deadline; `join`
+    fails the test if the deadline, not the calls, triggered the cancel."""
 
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    return thread
+    def __init__(self, harness: Harness, job_id: str, calls_seen: int) -> None:
+        self._harness = harness
+        self._job_id = job_id
+        self._calls_seen = calls_seen
+        self.timed_out = False
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        deadline = time.monotonic() + 20
+        while len(self._harness.fake.calls) < self._calls_seen:
+            if time.monotonic() >= deadline:
+                self.timed_out = True
+                break
+            time.sleep(0.01)
+        assert self._harness.services is not None
+        jobs.cancel_job(self._harness.services, self._job_id)
+
+    def join(self) -> None:
+        self._thread.join(timeout=30)
+        assert not self._thread.is_alive(), "the cancel watcher never finished"
+        assert not self.timed_out, (
+            f"the fake saw only {len(self._harness.fake.calls)} calls, not {self._calls_seen}, "
+            "within 20 s; the cancel was sent at the deadline instead"
+        )
+
+
+def _cancel_when(harness: Harness, job_id: str, calls_seen: int) -> _Watcher:
+    return _Watcher(harness, job_id, calls_seen)
 
 
 def test_cancel_interrupts_a_throttling_backoff(tiktok: Harness) -> None:

@@ -95,16 +95,40 @@ class SheetWriter:
 
     def _saved(self, names: Sequence[str]) -> Progress | None:
         raw = self._ctx.checkpoint.get(CHECKPOINT_KEY)
-        if not isinstance(raw, dict):
+        if raw is None:
             return None
         try:
+            if not isinstance(raw, dict):
+                raise TypeError(f"expected a mapping, found {type(raw).__name__}")
             saved = Progress(**raw)
-        except TypeError:
+        except TypeError as exc:
+            self._unreadable(exc)  # raises unless overwriting, which starts over safely
             return None
         target = f"{self._client.spreadsheet_id}/{self.title}"
         if (saved.target, saved.overwrite, saved.names) != (target, self.overwrite, list(names)):
             return None
         return saved
+
+    def _unreadable(self, exc: TypeError) -> None:
+        """An earlier attempt saved its progress, but it cannot be rebuilt. Overwriting starts the
+        tab over, so that is safe; appending without knowing how many rows the earlier attempt
+        added would add them a second time, so the job stops instead."""
+        tab = f"tab '{self.title}'"
+        self._ctx.log(
+            f"The saved progress of the earlier attempt of this job could not be read ({exc}).", "WARNING"
+        )
+        if self.overwrite:
+            self._ctx.log(f"Overwrite mode: {tab} is cleared and written again from the first row.")
+            return
+        earlier = self._ctx.rows_written
+        added = f" (it recorded {earlier:,} rows written)" if earlier else ""
+        raise FatalError(
+            f"The saved progress of this job's earlier attempt could not be read, so it is unknown "
+            f"which rows that attempt already appended to {tab}{added}; the job stopped rather than "
+            f"append them a second time, and retrying it will stop here again. To recover, submit "
+            f"the report as a new job with is_overwrite true (this replaces the tab's contents), or "
+            f"check {tab}, delete the rows the earlier attempt appended, and submit it as a new job."
+        )
 
     def _plan(self, workbook: Workbook, names: list[str]) -> Layout:
         tab = workbook.find(self.title)
