@@ -36,6 +36,7 @@ test: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check marketing_etl tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/mypy tests benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

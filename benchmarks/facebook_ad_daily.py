@@ -35,7 +35,8 @@ from marketing_etl.sources.facebook.metadata import IDS_PER_CALL
 from marketing_etl.sources.facebook.plan import plan_report
 
 ACCOUNTS, DAYS, LATENCY_S = 10, 90, 0.150
-WORLD = {"accounts": ACCOUNTS, "campaigns": 2, "adsets": 4, "ads": 5}  # 2 x 4 x 5 = 40 ads per account
+# 2 campaigns x 4 ad sets x 5 ads = 40 ads per account
+WORLD: dict[str, Any] = {"accounts": ACCOUNTS, "campaigns": 2, "adsets": 4, "ads": 5}
 START = date(2026, 1, 1)
 END = date.fromordinal(START.toordinal() + DAYS - 1)
 TEMPLATE = "Ad Daily Report"
@@ -103,7 +104,7 @@ def _run_job(port: int) -> dict[str, Any]:
     register(plugins)
     plugins.destinations.register("sheets", CountingDestination())
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(  # type: ignore[call-arg]
+        settings = Settings(
             _env_file=None,
             data_dir=Path(tmp),
             secret_key="bench",

@@ -81,7 +81,7 @@ def run(rows: int, latency_s: float, overwrite: bool, work: Path) -> dict[str, A
     fake, base_url = start_fake(work, latency_s)
     try:
         settings = Settings(
-            _env_file=None, data_dir=work / "data", secret_key="k" * 32,  # type: ignore[call-arg]
+            _env_file=None, data_dir=work / "data", secret_key="k" * 32,
             google_credentials_path=work / f"{EMAIL.split('@')[0]}.json",
             google_sheets_api_url=base_url,
         )

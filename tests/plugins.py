@@ -100,6 +100,27 @@ def _persist(job_id: str, table: list[list[Any]]) -> None:
         Path(out, f"{job_id}.json").write_text(json.dumps(table))
 
 
+class HeldExecutor:
+    """An executor that only records what it was given: the test runs those jobs itself."""
+
+    name = "held"
+
+    def __init__(self) -> None:
+        self.submitted: list[str] = []
+
+    def start(self) -> None:
+        """Nothing to start: no threads, no broker."""
+
+    def submit(self, job_id: str) -> None:
+        self.submitted.append(job_id)
+
+    def ping(self) -> None:
+        """Always ready."""
+
+    def shutdown(self, wait_s: float = 10.0) -> None:
+        """Nothing to stop."""
+
+
 def register(plugins: Plugins, destination: MemoryDestination | None = None) -> MemoryDestination:
     """Register the test source for every task type and the test destination as `sheets`."""
     dest = destination or MemoryDestination()

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,15 +18,15 @@ from marketing_etl.plugins import Column, Plugins, Report
 from marketing_etl.runner import run_job
 from marketing_etl.services import Services, build_services
 from marketing_etl.settings import Settings
-from tests.plugins import MemoryDestination, register
+from tests.plugins import HeldExecutor, MemoryDestination, register
 
 TOKEN = "EAAB-runner-secret-token-0123456789"
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {"data_dir": tmp_path, "job_lease_s": 5, "secret_key": "k" * 32}
+    values: dict[str, Any] = {"data_dir": tmp_path, "job_lease_s": 5, "secret_key": "k" * 32}
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture
@@ -212,7 +213,7 @@ def test_retry_runs_a_new_attempt_whose_log_continues(
     queue(services, "re-1", "rows=2;fail=user")
     run_job("re-1", services.runner_deps())
     services.plugins.sources.register("facebook_daily", _AlwaysOk())
-    outcome = jobs.retry_job(services, _NoSubmit(), "re-1", access_token=None)
+    outcome = jobs.retry_job(services, HeldExecutor(), "re-1", access_token=None)
     assert outcome.outcome is jobs.Outcome.APPLIED
     assert run_job("re-1", services.runner_deps()) is JobStatus.SUCCESS
     job = services.store.get_job("re-1")
@@ -226,13 +227,6 @@ def test_retry_runs_a_new_attempt_whose_log_continues(
 class _AlwaysOk:
     def fetch(self, ctx: JobContext) -> Report:
         return Report(columns=[Column("n", "integer")], rows=[[1]])
-
-
-class _NoSubmit:
-    name = "none"
-
-    def submit(self, job_id: str) -> None:
-        """run_job is called directly by the test."""
 
 
 def _lease(job_id: str, services: Services) -> datetime | None:

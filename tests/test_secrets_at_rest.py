@@ -11,20 +11,11 @@ from marketing_etl.models import JobRequest, utcnow
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.services import Services, build_services
-from tests.plugins import register
+from tests.plugins import HeldExecutor, register
 from tests.services import postgres_schema
 from tests.test_runner import make_settings
 
 TOKEN = "EAAB-at-rest-secret-9f8e7d6c5b4a"
-
-
-class _Later:
-    """Jobs stay QUEUED until the test runs them, so the stored token can be inspected first."""
-
-    name = "test"
-
-    def submit(self, job_id: str) -> None:
-        pass
 
 
 def _request(job_id: str, script: str) -> JobRequest:
@@ -45,9 +36,11 @@ def _request(job_id: str, script: str) -> JobRequest:
 
 
 def _run_three_jobs(services: Services) -> None:
-    for job_id, script in (("rest-ok", "rows=2;log=hi"), ("rest-fail", "rows=1;log=hi;fail=user"),
-                           ("rest-queued", "rows=1")):
-        assert jobs.create_job(services, _Later(), _request(job_id, script)).outcome is jobs.Outcome.CREATED
+    scripts = {"rest-ok": "rows=2;log=hi", "rest-fail": "rows=1;log=hi;fail=user", "rest-queued": "rows=1"}
+    held = HeldExecutor()
+    for job_id, script in scripts.items():
+        assert jobs.create_job(services, held, _request(job_id, script)).outcome is jobs.Outcome.CREATED
+    assert held.submitted == list(scripts)
     assert services.vault.get("rest-queued", utcnow()) == TOKEN  # stored, and decryptable
     run_job("rest-ok", services.runner_deps())
     run_job("rest-fail", services.runner_deps())

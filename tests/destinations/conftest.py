@@ -22,7 +22,7 @@ from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle
 from marketing_etl.services import Services, build_services
 from marketing_etl.settings import Settings
 from tests.fakes.google_sheets import serve_google
-from tests.plugins import ScriptedSource
+from tests.plugins import HeldExecutor, ScriptedSource
 
 EMAIL = "report-writer@fake-project.iam.gserviceaccount.com"
 SID = "1FakeSpreadsheetId_0123456789abcdef"
@@ -89,7 +89,7 @@ class Env:
         self.services.vault.put(job_id, TOKEN)
         job = Job(job_id=job_id, spec=job_spec, fingerprint=job_spec.fingerprint())
         assert self.services.store.insert_job(job)
-        return job_id
+        return str(job_id)
 
     def run(self, job_id: str) -> Job:
         run_job(job_id, self.services.runner_deps())
@@ -98,18 +98,11 @@ class Env:
         return job
 
     def retry(self, job_id: str) -> Job:
-        assert jobs.retry_job(self.services, _NoSubmit(), job_id, None).outcome is jobs.Outcome.APPLIED
+        assert jobs.retry_job(self.services, HeldExecutor(), job_id, None).outcome is jobs.Outcome.APPLIED
         return self.run(job_id)
 
     def logs(self, job_id: str) -> str:
         return "\n".join(line.message for line in self.services.store.get_logs(job_id))
-
-
-class _NoSubmit:
-    name = "none"
-
-    def submit(self, job_id: str) -> None:
-        """The test runs the job itself."""
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:

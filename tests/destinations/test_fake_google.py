@@ -16,7 +16,7 @@ from tests.destinations.conftest import EMAIL, SID
 
 def _client(google: FakeGoogle, key: Path) -> httpx.Client:
     info = json.loads(key.read_text())
-    creds = service_account.Credentials.from_service_account_info(
+    creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
         info, scopes=["https://www.googleapis.com/auth/spreadsheets"]
     )
     with httpx.Client() as token_http:
@@ -83,7 +83,7 @@ def test_token_endpoint_checks_the_signature(google_server: tuple[FakeGoogle, Pa
     forged = json.loads(key.read_text())
     other = google.key_file(tmp_path, "other@fake-project.iam.gserviceaccount.com")
     forged["private_key"] = json.loads(other.read_text())["private_key"]
-    creds = service_account.Credentials.from_service_account_info(
+    creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
         forged, scopes=["https://www.googleapis.com/auth/spreadsheets"]
     )
     with httpx.Client() as http:

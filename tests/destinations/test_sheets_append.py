@@ -19,7 +19,12 @@ from tests.destinations.conftest import EMAIL, SID, Env, make_env, table
 def test_append_unites_headers_and_aligns_rows(env: Env, google: FakeGoogle) -> None:
     book = google.add_spreadsheet(SID, editors=[EMAIL], tabs={"Report": (1000, 26)})
     existing = book.tab("Report")
-    for r, row in enumerate([["date", "spend", "note"], ["2026-09-30", 10, "kept"], ["2026-09-29", 20]]):
+    existing_rows: list[list[object]] = [
+        ["date", "spend", "note"],
+        ["2026-09-30", 10, "kept"],
+        ["2026-09-29", 20],
+    ]
+    for r, row in enumerate(existing_rows):
         for c, value in enumerate(row):
             existing.put(r, c, value)
     existing.put(4, 2, "a stray value below a blank row")  # row 5 is the last filled row
@@ -73,7 +78,8 @@ ROWS = [[i, f"row {i}"] for i in range(120)]
 
 def _existing(google: FakeGoogle) -> None:
     book = google.add_spreadsheet(SID, editors=[EMAIL], tabs={"Report": (1000, 26)})
-    for r, row in enumerate([["n", "name"], [-1, "before"]]):
+    existing_rows: list[list[object]] = [["n", "name"], [-1, "before"]]
+    for r, row in enumerate(existing_rows):
         for c, value in enumerate(row):
             book.tab("Report").put(r, c, value)
 
@@ -105,7 +111,7 @@ def test_failure_after_the_second_chunk_then_retry_writes_each_row_once(
 
 
 def _rows_sent(google: FakeGoogle) -> list[int]:
-    rows = []
+    rows: list[int] = []
     for call in google.calls:
         if call.kind == "values.batchUpdate" and call.status == 200:
             for target in call.ranges:

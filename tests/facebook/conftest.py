@@ -132,7 +132,7 @@ class JobRunner:
         for task_type in ("facebook_daily", "facebook_performance", "facebook_breakdown"):
             plugins.sources.register(task_type, source)
         plugins.destinations.register("sheets", MemoryDestination())
-        services = build_services(Settings(_env_file=None, **values), plugins)  # type: ignore[call-arg]
+        services = build_services(Settings(_env_file=None, **values), plugins)
         self._opened.append(services)
         return services
 

@@ -191,6 +191,7 @@ def _object_cell(world: World, template: Template, field: str, account: dict[str
     if field in ("adset_id", "adset_name"):
         return getattr(adset, field.removeprefix("adset_"))
     if field == "ad_name":
+        assert ad is not None, "ad_name only exists at ad level"
         return ad.name
     if field in ("status", "effective_status", "bid_strategy"):
         return getattr(item, field)

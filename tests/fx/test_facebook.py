@@ -42,7 +42,7 @@ def facebook(tmp_path: Path, servers: Servers) -> Iterator[tuple[Services, FakeG
         destination = MemoryDestination()
         plugins.destinations.register("csv", destination)
         transforms.register(plugins)
-        settings = Settings(  # type: ignore[call-arg]
+        settings = Settings(
             _env_file=None, data_dir=tmp_path, secret_key="k" * 32, facebook_graph_url=url,
             fx_api_url=servers.fx_urls[0], fx_api_fallback_url="",
         )

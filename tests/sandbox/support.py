@@ -42,7 +42,7 @@ def sandbox_settings(data_dir: Path, port: int, **overrides: Any) -> Settings:
         "embedded_scheduler": False,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @dataclass

@@ -79,8 +79,8 @@ def test_the_tour_works_as_printed(demo: str) -> None:
     for body in tour_bodies():
         job = _finished(demo, str(body["job_id"]))
         assert job["status"] == "SUCCESS", job["message"]
-        assert job["rows_written"] > 0
-        assert job["destination_url"].startswith(f"{demo}/sandbox/sheets/demo?gid=")
+        assert int(str(job["rows_written"])) > 0
+        assert str(job["destination_url"]).startswith(f"{demo}/sandbox/sheets/demo?gid=")
     sheet = httpx.get(f"{demo}/sandbox/sheets/demo").text
     assert "FB_Report" in sheet and "TikTok_Product_Report" in sheet
 

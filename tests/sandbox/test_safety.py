@@ -26,7 +26,7 @@ SHARED = [
 
 
 def _settings(tmp_path: Path, **values: Any) -> Settings:
-    return Settings(_env_file=None, data_dir=tmp_path, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, data_dir=tmp_path, **values)
 
 
 @pytest.mark.parametrize("shared", SHARED, ids=lambda s: next(iter(s)))
