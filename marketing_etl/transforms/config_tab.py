@@ -15,16 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
 from marketing_etl.context import JobContext
 from marketing_etl.destinations.sheets.a1 import quoted
-from marketing_etl.destinations.sheets.auth import CredentialsProblem, load_service_account
-from marketing_etl.destinations.sheets.client import SheetsClient
-from marketing_etl.destinations.sheets.retry import RetryPolicy
+from marketing_etl.destinations.sheets.auth import CredentialsProblem
+from marketing_etl.destinations.sheets.session import open_sheets_session
 from marketing_etl.errors import UserError
 from marketing_etl.fx.currencies import is_known, normalise_code
-from marketing_etl.ratelimit import open_budget
 from marketing_etl.transforms.money import to_decimal
 from marketing_etl.transforms.report_meta import account_key
 
@@ -58,27 +54,20 @@ def read_config_tab(ctx: JobContext) -> dict[str, Multiplier]:
 
 
 def _tab_values(ctx: JobContext, spreadsheet_id: str) -> list[list[Any]] | None:
-    settings = ctx.settings
     try:
-        account = load_service_account(settings.google_credentials_path)
+        with open_sheets_session(ctx, spreadsheet_id) as session:
+            client, policy = session.client, session.policy
+            sheets = policy.run(ctx, client.get_spreadsheet).get("sheets", [])
+            titles = [str(sheet.get("properties", {}).get("title", "")) for sheet in sheets]
+            title = next((t for t in titles if _fold(t) == _fold(TAB_TITLE)), None)
+            if title is None:
+                return None
+            return policy.run(ctx, lambda: client.get_values(quoted(title)))
     except CredentialsProblem as exc:
         # The writer stops on this with the fix; failing here would only say it earlier, and
         # would stop a job whose `sheets` destination needs no Google key.
         ctx.log(f"The {TAB_TITLE} tab was not read: {exc}", "WARNING")
         return None
-    policy = RetryPolicy(max_wait_s=float(settings.sheets_max_wait_s))
-    with httpx.Client() as http:
-        client = SheetsClient(
-            ctx, account, http,
-            budget=open_budget(settings.broker_url, namespace="sheets"),
-            spreadsheet_id=spreadsheet_id,
-        )
-        sheets = policy.run(ctx, client.get_spreadsheet).get("sheets", [])
-        titles = [str(sheet.get("properties", {}).get("title", "")) for sheet in sheets]
-        title = next((t for t in titles if _fold(t) == _fold(TAB_TITLE)), None)
-        if title is None:
-            return None
-        return policy.run(ctx, lambda: client.get_values(quoted(title)))
 
 
 def parse_config_tab(values: Sequence[Sequence[Any]]) -> dict[str, Multiplier]:

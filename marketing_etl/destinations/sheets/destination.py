@@ -5,25 +5,20 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-import httpx
-
 from marketing_etl.context import JobContext
 from marketing_etl.destinations.sheets.auth import (
     HOW_TO_CONFIGURE,
     CredentialsProblem,
     credentials_problem,
-    load_service_account,
 )
 from marketing_etl.destinations.sheets.chunks import CHUNK_BYTES
-from marketing_etl.destinations.sheets.client import SheetsClient
 from marketing_etl.destinations.sheets.layout import PAGE_CELLS
-from marketing_etl.destinations.sheets.retry import RetryPolicy
+from marketing_etl.destinations.sheets.session import open_sheets_session
 from marketing_etl.destinations.sheets.status_tab import StatusTab
 from marketing_etl.destinations.sheets.writer import SheetWriter
 from marketing_etl.errors import FatalError, InvalidRequest
 from marketing_etl.models import JobSpec
 from marketing_etl.plugins import Report, WriteResult
-from marketing_etl.ratelimit import open_budget
 from marketing_etl.settings import Settings
 from marketing_etl.validation import FieldProblem
 
@@ -58,29 +53,21 @@ class SheetsDestination:
         spreadsheet_id = ctx.spec.spreadsheet_id
         if not spreadsheet_id:
             raise InvalidRequest("spreadsheet_id", "is required when writing to Google Sheets")
-        settings = ctx.settings
+        options = self.options
         try:
-            account = load_service_account(settings.google_credentials_path)
+            with open_sheets_session(
+                ctx, spreadsheet_id, backoff_base_s=options.backoff_base_s, rng=options.rng
+            ) as session:
+                status = (
+                    StatusTab(ctx, session.client, interval_s=options.status_interval_s)
+                    if ctx.settings.report_status_to_sheet
+                    else None
+                )
+                writer = SheetWriter(
+                    ctx, session.client, session.policy,
+                    chunk_bytes=options.chunk_bytes, page_cells=options.page_cells, status=status,
+                )
+                rows = writer.write(report)
         except CredentialsProblem as exc:
             raise FatalError(f"{exc} {HOW_TO_CONFIGURE}") from None
-        options = self.options
-        policy = RetryPolicy(
-            max_wait_s=float(settings.sheets_max_wait_s), base_s=options.backoff_base_s, rng=options.rng
-        )
-        with httpx.Client() as http:
-            client = SheetsClient(
-                ctx, account, http,
-                budget=open_budget(settings.broker_url, namespace="sheets"),
-                spreadsheet_id=spreadsheet_id,
-            )
-            status = (
-                StatusTab(ctx, client, interval_s=options.status_interval_s)
-                if settings.report_status_to_sheet
-                else None
-            )
-            writer = SheetWriter(
-                ctx, client, policy,
-                chunk_bytes=options.chunk_bytes, page_cells=options.page_cells, status=status,
-            )
-            rows = writer.write(report)
         return WriteResult(rows_written=rows, url=SHEET_URL.format(id=spreadsheet_id, gid=writer.sheet_id))
