@@ -22,6 +22,7 @@ from marketing_etl.models import ApiCall, Job, JobSpec, LogLine, utcnow
 from marketing_etl.settings import Settings
 from marketing_etl.storage.base import Store
 from marketing_etl.storage.fx_rates_base import RateCache
+from marketing_etl.storage.locks_base import Locks
 from marketing_etl.tokens import Redactor
 
 _current: contextvars.ContextVar[JobContext | None] = contextvars.ContextVar(
@@ -80,6 +81,11 @@ class JobContext:
     def fx_rates(self) -> RateCache:
         """The exchange-rate cache every job shares (currency conversion)."""
         return self._store.fx_rates
+
+    @property
+    def locks(self) -> Locks:
+        """Leases shared by every worker (e.g. the one writer of a sheet tab)."""
+        return self._store.locks
 
     # progress and log -------------------------------------------------------------------
     def progress(self, percent: int | None, message: str) -> None:

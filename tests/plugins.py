@@ -7,6 +7,7 @@ The source's behaviour comes from the job's `template_name`, written as `key=val
   fail_at=N     raise at row N instead of at the end
   log=TEXT      log TEXT through the `marketing_etl` logger (and the token, to test masking)
   chunk=N       the destination records rows written every N rows, like a chunked writer (default 1)
+  label=1       each row starts with a "job" column holding the job id (rows of many jobs in one tab)
 Row i is (date, i, i * 1.5). The destination keeps rows in memory or writes JSON files to
 OUTPUT_DIR (so a separate worker process can be checked), one file per job, counting rows
 written as it goes.
@@ -28,6 +29,7 @@ from marketing_etl.plugins import Column, Plugins, Report, WriteResult
 
 log = logging.getLogger("marketing_etl.tests.source")
 OUTPUT_DIR_ENV = "TEST_OUTPUT_DIR"
+TASK_TYPES = ("facebook_daily", "facebook_performance", "facebook_breakdown", "product", "creative")
 
 
 def script_of(ctx: JobContext) -> dict[str, str]:
@@ -44,10 +46,12 @@ class ScriptedSource:
             ApiCall(job_id=ctx.job_id, platform="test", endpoint="/rows", http_status=200,
                     duration_ms=1.5, usage={"app_usage_pct": 12})
         )
-        return Report(
-            columns=[Column("date", "date"), Column("n", "integer"), Column("value", "money")],
-            rows=self._rows(ctx, script),
-        )
+        columns = [Column("date", "date"), Column("n", "integer"), Column("value", "money")]
+        rows = self._rows(ctx, script)
+        if script.get("label"):
+            columns.insert(0, Column("job", "text"))
+            rows = ([ctx.job_id, *row] for row in rows)
+        return Report(columns=columns, rows=rows)
 
     def _rows(self, ctx: JobContext, script: dict[str, str]) -> Iterator[list[Any]]:
         count = int(script.get("rows", "5"))
@@ -121,12 +125,16 @@ class HeldExecutor:
         """Nothing to stop."""
 
 
+def register_sources(plugins: Plugins) -> None:
+    """Register the test source for every task type; the real destinations stay."""
+    source = ScriptedSource()
+    for task_type in TASK_TYPES:
+        plugins.sources.register(task_type, source)
+
+
 def register(plugins: Plugins, destination: MemoryDestination | None = None) -> MemoryDestination:
     """Register the test source for every task type and the test destination as `sheets`."""
     dest = destination or MemoryDestination()
-    source = ScriptedSource()
-    for task_type in ("facebook_daily", "facebook_performance", "facebook_breakdown",
-                      "product", "creative"):
-        plugins.sources.register(task_type, source)
+    register_sources(plugins)
     plugins.destinations.register("sheets", dest)
     return dest

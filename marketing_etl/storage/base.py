@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
 from marketing_etl.storage.fx_rates_base import RateCache
+from marketing_etl.storage.locks_base import Locks
 from marketing_etl.storage.metrics_base import MetricsQueries
 from marketing_etl.storage.schedule_base import ScheduleStore
 
@@ -49,6 +50,10 @@ class Store(Protocol):
     @property
     def fx_rates(self) -> RateCache:
         """Exchange rates jobs resolved, kept so the same dates convert the same way later."""
+
+    @property
+    def locks(self) -> Locks:
+        """Named leases, e.g. the one writer of a sheet tab."""
 
     # lifecycle
     def init(self) -> None:

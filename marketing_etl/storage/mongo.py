@@ -28,6 +28,7 @@ from marketing_etl.storage.common import (
 )
 from marketing_etl.storage.mongo_client import Doc, collections, connect
 from marketing_etl.storage.mongo_fx_rates import MongoRateCache
+from marketing_etl.storage.mongo_locks import MongoLocks
 from marketing_etl.storage.mongo_metrics import MongoMetrics
 from marketing_etl.storage.mongo_schedules import MongoScheduleStore
 
@@ -55,6 +56,7 @@ class MongoStore:
         self.schedules = MongoScheduleStore(collection("schedules"))
         self.metrics = MongoMetrics(self._jobs, self._calls)
         self.fx_rates = MongoRateCache(collection("fx_rates"))
+        self.locks = MongoLocks(collection("locks"))
 
     # lifecycle -----------------------------------------------------------------------------
     def init(self) -> None:
@@ -68,6 +70,7 @@ class MongoStore:
         self._tokens.create_index("expires_at")
         self.schedules.init()
         self.fx_rates.init()
+        self.locks.init()
 
     def close(self) -> None:
         self._client.close()

@@ -26,6 +26,7 @@ from marketing_etl.storage.common import (
     plain,
 )
 from marketing_etl.storage.sql_fx_rates import SqlRateCache
+from marketing_etl.storage.sql_locks import SqlLocks
 from marketing_etl.storage.sql_metrics import SqlMetrics
 from marketing_etl.storage.sql_schedules import SqlScheduleStore
 from marketing_etl.storage.sql_schema import api_calls, create_engine, job_logs, job_tokens, jobs, metadata
@@ -41,6 +42,7 @@ class SqlStore:
         self.schedules = SqlScheduleStore(self._engine)
         self.metrics = SqlMetrics(self._engine)
         self.fx_rates = SqlRateCache(self._engine)
+        self.locks = SqlLocks(self._engine)
 
     # lifecycle -----------------------------------------------------------------------------
     def init(self) -> None:

@@ -116,6 +116,17 @@ job_tokens = sa.Table(
     sa.Index("ix_job_tokens_expires", "expires_at"),
 )
 
+# Named leases (storage/locks_base.py): one writer per sheet tab across every worker.
+locks = sa.Table(
+    "locks",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),  # a digest: tab titles are long and free-form
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("owner", sa.Text, nullable=False),
+    sa.Column("holder", sa.Text, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+)
+
 schedules = sa.Table(
     "schedules",
     metadata,

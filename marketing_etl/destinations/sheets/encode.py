@@ -7,6 +7,7 @@ other string carries the quote prefix that tells Sheets "this is text" and is no
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -57,3 +58,12 @@ class RowEncoder:
                 return cell
             return TEXT_PREFIX + cell
         return cell
+
+
+def placed(line: bytes, positions: Sequence[int], width: int) -> bytes:
+    """A spooled row (report column order, as JSON) moved to its tab columns: rows are spooled
+    before the tab's header is known, since reading it waits for the tab's one writer."""
+    out: list[Any] = [None] * width
+    for value, position in zip(json.loads(line), positions, strict=True):
+        out[position] = value
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()

@@ -41,6 +41,10 @@ class Spool:
             if index >= skip:
                 yield line.rstrip(b"\n")
 
+    def line(self, index: int) -> bytes:
+        """Row `index` (0-based) as one JSON array."""
+        return next(self.lines(index))
+
     def close(self) -> None:
         self._file.close()
 

@@ -1,8 +1,10 @@
-"""One job's write into one tab: plan, spool, check limits, shape the tab, write the values.
+"""One job's write into one tab: spool, take the tab, plan, check limits, shape it, write values.
 
-Every step is idempotent, so the retry policy may repeat any of them, and the job's checkpoint
-records where the report's rows go and how many are already there: a retried job (a new attempt)
-continues at the next row instead of writing the same rows again.
+The rows are spooled first (fetching them may take long), then the job waits to be the tab's one
+writer (tab_lock.py) before it reads where to write. Every step is idempotent, so the retry
+policy may repeat any of them, and the job's checkpoint records where the report's rows go and
+how many are already there: a retried job (a new attempt) checks that those rows are still there
+(resume.py) and continues at the next row instead of writing the same rows again.
 """
 
 from __future__ import annotations
@@ -14,16 +16,17 @@ from functools import partial
 from typing import Any
 
 from marketing_etl.context import JobContext
-from marketing_etl.destinations.sheets import batch, layout
+from marketing_etl.destinations.sheets import batch, layout, resume, stopped
 from marketing_etl.destinations.sheets.a1 import cell_range
 from marketing_etl.destinations.sheets.chunks import group, values_body
 from marketing_etl.destinations.sheets.client import SheetsClient
-from marketing_etl.destinations.sheets.encode import RowEncoder
+from marketing_etl.destinations.sheets.encode import RowEncoder, placed
 from marketing_etl.destinations.sheets.layout import Layout, Workbook
 from marketing_etl.destinations.sheets.retry import RetryPolicy
 from marketing_etl.destinations.sheets.spool import Spool, spool_rows
 from marketing_etl.destinations.sheets.status_tab import StatusTab
-from marketing_etl.errors import EtlError, FatalError, JobCancelled, TransientError, UserError
+from marketing_etl.destinations.sheets.tab_lock import TabLock
+from marketing_etl.errors import EtlError, FatalError, JobCancelled
 from marketing_etl.plugins import Report
 
 CHECKPOINT_KEY = "sheets"
@@ -43,10 +46,22 @@ class Progress:
     start_row: int
     rows_total: int
     rows_done: int
+    # The tab row of the next report row: below start_row + rows_done when other jobs appended
+    # below this job's first rows between two attempts. 0 in checkpoints older than this field.
+    next_row: int = 0
+
+    def __post_init__(self) -> None:
+        self.next_row = self.next_row or self.start_row + self.rows_done
 
     @property
     def layout(self) -> Layout:
         return Layout(self.header, self.positions, self.header_from, self.start_row)
+
+    @property
+    def span(self) -> Layout:
+        """The layout as if the report's rows ran without a break up to the last one: what the
+        grid must hold."""
+        return Layout(self.header, self.positions, self.header_from, self.next_row - self.rows_done)
 
 
 class SheetWriter:
@@ -73,25 +88,65 @@ class SheetWriter:
     def write(self, report: Report) -> int:
         names = [column.name for column in report.columns]
         kinds = [column.kind for column in report.columns]
+        in_order = RowEncoder(kinds, range(len(names)), len(names))
+        spool = spool_rows(self._ctx, report.rows, in_order, names, layout.MAX_CELL_CHARS)
+        try:
+            with TabLock(self._ctx, self._client.spreadsheet_id, self.title) as lock:
+                return self._write_spooled(names, kinds, spool, lock)
+        finally:
+            spool.close()
+
+    def _write_spooled(self, names: list[str], kinds: list[str], spool: Spool, lock: TabLock) -> int:
         self._ctx.progress(FIRST_PERCENT, f"Reading spreadsheet {self._client.spreadsheet_id}")
         workbook = self._policy.run(self._ctx, lambda: layout.read_workbook(self._client))
         saved = self._saved(names)
+        if saved is not None and (not self.overwrite or saved.rows_total == spool.rows):
+            saved = self._verified(workbook, saved, spool, kinds)
+        resume = saved is not None
         plan = saved.layout if saved else self._plan(workbook, names)
+        progress = Progress(
+            f"{self._client.spreadsheet_id}/{self.title}", self.overwrite, names,
+            plan.header, plan.positions, plan.header_from, plan.start_row, spool.rows,
+            saved.rows_done if saved else 0, saved.next_row if saved else 0,
+        )
+        self._check(workbook, progress, spool)
+        self._ctx.save_checkpoint(**{CHECKPOINT_KEY: asdict(progress)})
         encoder = RowEncoder(kinds, plan.positions, plan.width)
-        spool = spool_rows(self._ctx, report.rows, encoder, names, layout.MAX_CELL_CHARS)
-        try:
-            resume = saved is not None and (not self.overwrite or saved.rows_total == spool.rows)
-            progress = Progress(
-                f"{self._client.spreadsheet_id}/{self.title}", self.overwrite, names,
-                plan.header, plan.positions, plan.header_from, plan.start_row, spool.rows,
-                saved.rows_done if saved and resume else 0,
-            )
-            self._check(workbook, progress, spool)
-            self._ctx.save_checkpoint(**{CHECKPOINT_KEY: asdict(progress)})
-            self._run(workbook, progress, kinds, spool, encoder, clear=self.overwrite and not resume)
-        finally:
-            spool.close()
+        self._run(workbook, progress, kinds, spool, encoder, lock, clear=self.overwrite and not resume)
         return progress.rows_total
+
+    def _verified(
+        self, workbook: Workbook, saved: Progress, spool: Spool, kinds: list[str]
+    ) -> Progress | None:
+        """The saved progress if the rows it counts are still in the tab, with next_row moved
+        below whatever other jobs appended since; None (start the report over) if not."""
+        if saved.rows_done == 0:
+            return saved
+        tab = workbook.find(self.title)
+        first, last = saved.start_row, saved.next_row - 1
+        problem = self._policy.run(self._ctx, lambda: resume.block_problem(
+            self._client, tab, first_row=first, last_row=last, rows_done=saved.rows_done,
+            spool=spool, kinds=kinds, positions=saved.positions,
+        ))
+        if problem is not None or tab is None:
+            where = "from row 2 of the cleared tab" if self.overwrite else "below the tab's last filled row"
+            self._ctx.log(
+                f"The earlier attempt wrote the report's first {saved.rows_done:,} rows to tab "
+                f"'{self.title}' (rows {first:,}-{last:,}), but they are not there as it left them: "
+                f"{problem}. All {spool.rows:,} rows are written again, {where}.", "WARNING",
+            )
+            return None
+        bottom = self._policy.run(
+            self._ctx, lambda: layout.last_filled_row(self._client, tab, self._page_cells)
+        )
+        if bottom > last:
+            self._ctx.log(
+                f"Rows were added to tab '{self.title}' below this job's first {saved.rows_done:,} "
+                f"rows since the earlier attempt; the other {spool.rows - saved.rows_done:,} rows "
+                f"go below them, from row {bottom + 1:,}."
+            )
+            saved.next_row = bottom + 1
+        return saved
 
     def _saved(self, names: Sequence[str]) -> Progress | None:
         raw = self._ctx.checkpoint.get(CHECKPOINT_KEY)
@@ -144,25 +199,31 @@ class SheetWriter:
         if spool.longest is not None:
             layout.check_cell_lengths(spool.longest.row, spool.longest.column, spool.longest.length)
         grid = layout.grid_size(
-            progress.layout, progress.rows_total, workbook.find(self.title), overwrite=self.overwrite
+            progress.span, progress.rows_total, workbook.find(self.title), overwrite=self.overwrite
         )
         extra = self._status.extra_cells(workbook) if self._status else 0
         layout.check_fits(workbook, self.title, grid, extra)
 
     def _run(
         self, workbook: Workbook, progress: Progress, kinds: list[str], spool: Spool,
-        encoder: RowEncoder, *, clear: bool,
+        encoder: RowEncoder, lock: TabLock, *, clear: bool,
     ) -> None:
         # What the tab holds of this job is exactly progress.rows_done rows; say so in the job.
         self._ctx.add_rows_written(progress.rows_done - self._ctx.rows_written)
         prepared = False
         try:
+            lock.check()
             self.sheet_id = self._prepare(workbook, progress, kinds, clear=clear)
             prepared = True
-            self._write_values(progress, spool, encoder)
+            self._write_values(progress, spool, encoder, lock)
         except EtlError as exc:
             self._report_status("FAILED", exc.user_message)
-            raise _stopped(exc, self._holds(progress, prepared, clear)) from exc
+            holds = stopped.holds(
+                self.title, rows_done=progress.rows_done, rows_total=progress.rows_total,
+                start_row=progress.start_row, next_row=progress.next_row,
+                overwrite=self.overwrite, prepared=prepared, cleared=clear,
+            )
+            raise stopped.stopped(exc, holds) from exc
         except JobCancelled:
             self._report_status("FAILED", "Cancelled by user")
             raise
@@ -171,7 +232,7 @@ class SheetWriter:
     def _prepare(self, first: Workbook, progress: Progress, kinds: list[str], *, clear: bool) -> int:
         plan = progress.layout
         rows, cols = layout.grid_size(
-            plan, progress.rows_total, first.find(self.title), overwrite=self.overwrite
+            progress.span, progress.rows_total, first.find(self.title), overwrite=self.overwrite
         )
         pending = [first]
 
@@ -198,15 +259,20 @@ class SheetWriter:
 
         return self._policy.run(self._ctx, send)
 
-    def _write_values(self, progress: Progress, spool: Spool, encoder: RowEncoder) -> None:
+    def _write_values(self, progress: Progress, spool: Spool, encoder: RowEncoder, lock: TabLock) -> None:
         plan = progress.layout
         total = progress.rows_total
-        for rows in group(spool.lines(progress.rows_done), self._chunk_bytes):
-            first = plan.start_row + progress.rows_done
+        lines = spool.lines(progress.rows_done)
+        if plan.positions != list(range(len(plan.positions))) or plan.width != len(plan.positions):
+            lines = (placed(line, plan.positions, plan.width) for line in lines)
+        for rows in group(lines, self._chunk_bytes):
+            lock.check()
+            first = progress.next_row
             target = cell_range(self.title, first, first + len(rows) - 1, plan.width)
             body = values_body(target, rows, encoder.value_input_option)
             self._policy.run(self._ctx, partial(self._client.batch_update_values, body))
             progress.rows_done += len(rows)
+            progress.next_row += len(rows)
             self._ctx.save_checkpoint(**{CHECKPOINT_KEY: asdict(progress)})
             self._ctx.add_rows_written(len(rows))
             percent = FIRST_PERCENT + (LAST_PERCENT - FIRST_PERCENT) * progress.rows_done // max(total, 1)
@@ -218,27 +284,3 @@ class SheetWriter:
     def _report_status(self, status: str, message: str) -> None:
         if self._status:
             self._status.update(status, 100 if status == "COMPLETED" else 0, message)
-
-    def _holds(self, progress: Progress, prepared: bool, cleared: bool) -> str:
-        done, start = progress.rows_done, progress.start_row
-        wrote = f"Wrote {done:,} of {progress.rows_total:,} rows:"
-        tab = f"tab '{self.title}'"
-        if not prepared and done == 0:
-            return f"{wrote} {tab} was not changed."
-        if done == 0 and cleared:
-            return f"{wrote} {tab} holds only the header row."
-        if done == 0:
-            return f"{wrote} nothing was added to {tab}."
-        rows = f"rows {start:,}-{start + done - 1:,}"
-        if self.overwrite:
-            return f"{wrote} {tab} holds the header and the report's first {done:,} rows ({rows})."
-        return f"{wrote} {rows} of {tab} hold the report's first {done:,} rows; the rows above are unchanged."
-
-
-def _stopped(exc: EtlError, holds: str) -> EtlError:
-    message = f"{exc.user_message} {holds}"
-    if isinstance(exc, UserError):
-        return UserError(message, detail=exc.detail)
-    if isinstance(exc, TransientError):
-        return TransientError(message, detail=exc.detail)
-    return FatalError(message, detail=exc.detail)
