@@ -31,7 +31,8 @@ class Result:
 
 
 def create_job(services: Services, executor: Executor, request: JobRequest) -> Result:
-    """Store a validated request as a QUEUED job and hand it to the executor."""
+    """Store a validated request as a QUEUED job and hand it to the executor. Raises StoreBusy
+    (nothing stored) if the database stays locked past the store's wait budget."""
     spec = request.spec()
     fingerprint = spec.fingerprint()
     existing = services.store.get_job(spec.job_id)
@@ -40,11 +41,16 @@ def create_job(services: Services, executor: Executor, request: JobRequest) -> R
     token = request.access_token
     ciphertext = services.vault.encrypt(token.get_secret_value()) if token is not None else None
     job = Job(job_id=spec.job_id, spec=spec, fingerprint=fingerprint)
-    if not services.store.insert_job(job, ciphertext):
+    accepted = LogLine(
+        job_id=job.job_id,
+        attempt=job.attempt,
+        message=f"Job accepted: {spec.task_type.value} for {spec.user_email}",
+    )
+    # Job, token and first line in one write: "queued" is only ever answered for all of them.
+    if not services.store.insert_job(job, ciphertext, [accepted]):
         # Lost a race with an identical job_id submitted at the same moment.
         raced = services.store.get_job(spec.job_id)
         return _existing(raced, fingerprint) if raced else Result(Outcome.CONFLICT)
-    _log(services, job, f"Job accepted: {spec.task_type.value} for {spec.user_email}")
     executor.submit(job.job_id)
     return Result(Outcome.CREATED, job)
 
@@ -101,6 +107,8 @@ def retry_job(
         started_at=None,
         finished_at=None,
         cancel_requested=False,
+        queued_at=utcnow(),
+        next_resend_at=None,
     )
     if not applied:
         return Result(Outcome.WRONG_STATE, store.get_job(job_id))

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from marketing_etl.models import JobStatus, TaskType
 from marketing_etl.storage.base import Store
-from marketing_etl.storage.metrics_base import DURATION_BUCKETS_S, CallTotals, Durations
+from marketing_etl.storage.metrics_base import DURATION_BUCKETS_S, CallTotals, Durations, QueueSummary
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PREFIX = "marketing_etl"
@@ -60,6 +60,11 @@ def render(store: Store, calls: CallTotalsCache, now: datetime) -> str:
     queued = sum(n for (status, _), n in jobs.items() if status == JobStatus.QUEUED.value)
     _family(lines, "queue_depth", "gauge", "Jobs waiting for a worker (QUEUED).", [("", {}, queued)])
     _family(
+        lines, "oldest_queued_job_age_seconds", "gauge",
+        "Seconds the longest-waiting QUEUED job has waited since it was queued (0 when none).",
+        [("", {}, _oldest_age_s(store.metrics.queue_summary(), now))],
+    )
+    _family(
         lines, "job_duration_seconds", "histogram", "Run time of finished jobs, start to end.",
         _histogram_samples(store.metrics.finished_durations()),
     )
@@ -78,6 +83,13 @@ def render(store: Store, calls: CallTotalsCache, now: datetime) -> str:
         [("", {"platform": p}, wait) for p, wait in sorted(_waits(call_totals).items())],
     )
     return "\n".join(lines) + "\n"
+
+
+def _oldest_age_s(queue: QueueSummary, now: datetime) -> float:
+    if queue.oldest_queued_at is None:
+        return 0.0
+    # Another process's clock may run a little ahead; a negative wait would only confuse graphs.
+    return round(max(0.0, (now - queue.oldest_queued_at).total_seconds()), 3)
 
 
 def _job_samples(jobs: Mapping[tuple[str, str], int]) -> list[Sample]:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, ValidationInfo, field_validator
 
 from marketing_etl.fx.currencies import is_known, normalise_code, parse_pair, unknown_code_message
+from marketing_etl.request_limits import BOUNDED_FIELDS, check_limits
 
 _ACCOUNT_ID = re.compile(r"^act_\d{1,20}$")
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
@@ -230,6 +231,12 @@ class JobRequest(JobSpec):
     # The bounds below are on the request, not on JobSpec: stored jobs are read back as JobSpec,
     # and a job created before these bounds existed must still load (dashboard, job list).
 
+    @field_validator(*BOUNDED_FIELDS, mode="before")
+    @classmethod
+    def _within_request_limits(cls, value: object, info: ValidationInfo) -> object:
+        check_limits(str(info.field_name), value)
+        return value
+
     @field_validator("start_date", "end_date")
     @classmethod
     def _not_before_reports_exist(cls, value: date, info: ValidationInfo) -> date:
@@ -259,6 +266,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _queued_when_created(data: dict[str, Any]) -> datetime:
+    # A new job is queued as it is created; a stored job from before queued_at existed gets
+    # its creation time, the best known "queued since" for it.
+    created_at: datetime = data.get("created_at") or utcnow()
+    return created_at
+
+
 class Job(BaseModel):
     job_id: str
     spec: JobSpec
@@ -277,6 +291,11 @@ class Job(BaseModel):
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     checkpoint: dict[str, Any] = Field(default_factory=dict)
+    # When the job last became QUEUED (created, retried, re-queued by recovery, handed back).
+    queued_at: datetime = Field(default_factory=_queued_when_created)
+    # While QUEUED: not before this may the sweeper publish the job again (executors/resend.py);
+    # None until its first re-send in this stay in the queue.
+    next_resend_at: datetime | None = None
 
     @property
     def duration_s(self) -> float | None:

@@ -173,6 +173,8 @@ def _hand_back(ctx: JobContext, deps: RunnerDeps) -> JobStatus:
         started_at=None,
         lease_owner=None,
         lease_expires_at=None,
+        queued_at=utcnow(),
+        next_resend_at=None,
     )
     ctx.log(message if handed else "This worker lost the job while stopping", "WARNING")
     return JobStatus.QUEUED

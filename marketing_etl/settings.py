@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SUPPORTED_DATABASE_SCHEMES = ("sqlite", "postgresql", "mongodb")
 # Sandbox jobs, secrets and files live in this folder of DATA_DIR, apart from real ones.
 SANDBOX_DATA_SUBDIR = "sandbox"
+DEFAULT_MAX_REQUEST_BYTES = 1_048_576
 
 
 class Settings(BaseSettings):
@@ -53,12 +54,19 @@ class Settings(BaseSettings):
     job_lease_s: int = Field(60, ge=5)
     job_soft_time_limit_s: int = Field(3_300, ge=1)
     job_time_limit_s: int = Field(3_600, ge=2)
+    # A QUEUED job no worker took for this long is published to the broker again, in case its
+    # message was lost (executors/resend.py)
+    queue_resend_after_s: int = Field(120, ge=1)
+    # /healthz flags the queue as stalled when its oldest job has waited longer than this
+    queue_stalled_after_s: int = Field(900, ge=1)
 
     dashboard_username: str | None = None
     dashboard_password: str | None = None
     dashboard_htpasswd: Path | None = None
     api_keys: str | None = None
     extra_plugins: str | None = None
+    # The largest request body read; a create-job body at every field limit is about 200 KB.
+    max_request_bytes: int = Field(DEFAULT_MAX_REQUEST_BYTES, ge=1_024)
 
     # Scheduled reports: `serve` runs the scheduler too unless a separate one is deployed
     embedded_scheduler: bool = True

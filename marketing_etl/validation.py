@@ -39,6 +39,8 @@ from marketing_etl.settings import Settings
 MAX_RANGE_MONTHS = 37
 # Accounts ahead of UTC (e.g. UTC+7) are already on tomorrow's date when UTC is not.
 MAX_DAYS_AHEAD_OF_UTC = 1
+# A message lists this many offending names at most, so that it stays readable.
+MAX_NAMES_SHOWN = 10
 
 _SHEET_URL_HINT = "docs.google.com/spreadsheets/d/<id>/edit"
 
@@ -72,6 +74,7 @@ def validate_request(
         *_destination_fields(request, settings),
         *_date_range(request, today_utc),
         *_duplicate_accounts(request),
+        *_duplicate_fields(request),
     ]
     flagged = {problem.field for problem in problems}
     source = plugins.sources.get(request.task_type.value)
@@ -187,6 +190,21 @@ def _duplicate_accounts(request: JobRequest) -> list[FieldProblem]:
         FieldProblem(
             "accounts",
             f"accounts lists {', '.join(repeated)} more than once; send each account once",
+        )
+    ]
+
+
+def _duplicate_fields(request: JobRequest) -> list[FieldProblem]:
+    counts = Counter(request.selected_fields)
+    repeated = [name for name, n in counts.items() if n > 1]
+    if not repeated:
+        return []
+    shown = ", ".join(f"'{name}'" for name in repeated[:MAX_NAMES_SHOWN])
+    more = f" and {len(repeated) - MAX_NAMES_SHOWN:,} more" if len(repeated) > MAX_NAMES_SHOWN else ""
+    return [
+        FieldProblem(
+            "selected_fields",
+            f"selected_fields lists {shown}{more} more than once; send each field once",
         )
     ]
 

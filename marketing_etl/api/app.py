@@ -23,12 +23,14 @@ from marketing_etl.api import (
     routes_schedules,
     routes_templates,
 )
+from marketing_etl.api.body_limit import BodyLimit
 from marketing_etl.api.credentials import load_dashboard_auth
 from marketing_etl.api.deps import ApiContext
 from marketing_etl.api.errors import request_validation_handler
 from marketing_etl.executors.base import Executor
 from marketing_etl.models import utcnow
 from marketing_etl.sandbox import mount_sandbox, sandboxed
+from marketing_etl.sandbox.config import MOUNT_PATH as SANDBOX_PATH
 from marketing_etl.schedules.scheduler import start_embedded
 from marketing_etl.services import Services, build_executor, build_services
 from marketing_etl.settings import Settings, get_settings
@@ -73,6 +75,11 @@ def create_app(
         lifespan=_lifespan(resolved, services, executor),
     )
     app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=resolved.max_request_bytes,
+        exempt_prefixes=(SANDBOX_PATH,) if resolved.sandbox else (),
+    )
     # Before the reports router: its /reports/{job_id} would otherwise capture /reports/templates.
     app.include_router(routes_templates.router)
     app.include_router(routes_reports.router)

@@ -14,6 +14,7 @@ from marketing_etl.models import Job, JobStatus
 from marketing_etl.services import Services
 
 CANCEL_REQUESTED = "Cancel requested: the job stops at its next check and keeps what it already wrote."
+TOKEN_NEEDED = 'the stored access token of this job was deleted; send a new one: {"access_token": "..."}'
 
 
 def cancel(services: Services, job_id: str) -> CancelResponse:
@@ -32,8 +33,7 @@ def retry(
     token = body.access_token.get_secret_value() if body and body.access_token else None
     result = retry_job(services, executor, job_id, token)
     if result.outcome is Outcome.TOKEN_NEEDED:
-        message = 'the stored access token of this job was deleted; send a new one: {"access_token": "..."}'
-        return unprocessable([problem("access_token", message, "missing")])
+        return unprocessable([problem("access_token", TOKEN_NEEDED, "missing")])
     job = _applied(
         result, job_id, "Job '{job_id}' is {status}; only FAILED or CANCELLED jobs can be retried."
     )

@@ -19,6 +19,13 @@ from pydantic import BaseModel, Field
 
 from marketing_etl.api import job_actions
 from marketing_etl.api.deps import ExecutorDep, ServicesDep
+from marketing_etl.api.responses import (
+    BODY_TOO_LARGE,
+    JSON_BODY_ERRORS,
+    RETRY_INVALID,
+    Responses,
+    json_answer,
+)
 from marketing_etl.api.routes_files import FILE_RESPONSES, report_file
 from marketing_etl.api.schemas import (
     CancelResponse,
@@ -43,6 +50,10 @@ router = APIRouter(prefix="/jobs")
 
 MAX_POINTS = 2000
 CSRF_HEADER = "X-Dashboard"
+MISSING_HEADER = f"Send the {CSRF_HEADER} header (any value) with dashboard actions."
+_HEADER_MISSING: Responses = {
+    403: json_answer(f"The {CSRF_HEADER} header is missing (any value will do)", {"detail": MISSING_HEADER})
+}
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No job has this job_id"}}
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -51,10 +62,7 @@ def require_dashboard_header(
     x_dashboard: Annotated[str | None, Header(description="any value; proves a same-site caller")] = None,
 ) -> None:
     if not x_dashboard:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            f"Send the {CSRF_HEADER} header (any value) with dashboard actions.",
-        )
+        raise HTTPException(status.HTTP_403_FORBIDDEN, MISSING_HEADER)
 
 
 class JobDetail(BaseModel):
@@ -156,7 +164,12 @@ def dashboard_download(job_id: str, services: ServicesDep) -> FileResponse:
     response_model=CancelResponse,
     summary="Cancel a queued or running job (as POST /reports/{job_id}/cancel)",
     dependencies=[Depends(require_dashboard_header)],
-    responses={**_NOT_FOUND, 409: {"description": "The job has already finished"}},
+    responses={
+        **_NOT_FOUND,
+        **_HEADER_MISSING,
+        **BODY_TOO_LARGE,
+        409: {"description": "The job has already finished"},
+    },
 )
 def dashboard_cancel(job_id: str, services: ServicesDep) -> CancelResponse:
     """A queued job is cancelled at once, a running one at its next check. Needs the
@@ -171,8 +184,10 @@ def dashboard_cancel(job_id: str, services: ServicesDep) -> CancelResponse:
     dependencies=[Depends(require_dashboard_header)],
     responses={
         **_NOT_FOUND,
+        **_HEADER_MISSING,
+        **JSON_BODY_ERRORS,
         409: {"description": "The job is not FAILED or CANCELLED"},
-        422: {"description": "The stored access token was deleted: send access_token"},
+        **RETRY_INVALID,
     },
 )
 def dashboard_retry(

@@ -18,8 +18,9 @@ router = APIRouter(tags=["health"])
     response_class=PlainTextResponse,
     summary="Prometheus metrics",
     description=(
-        "Jobs by status and task type, queue depth, job duration histogram, ad platform API "
-        "calls by platform and outcome, Google Sheets calls, seconds waited for rate limits."
+        "Jobs by status and task type, queue depth, the oldest queued job's wait, job duration "
+        "histogram, ad platform API calls by platform and outcome, Google Sheets calls, seconds "
+        "waited for rate limits."
     ),
 )
 def metrics(request: Request, services: ServicesDep) -> PlainTextResponse:

@@ -5,6 +5,7 @@ The lifecycle itself lives in `jobs.py`; these handlers translate its outcomes t
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, status
@@ -15,6 +16,7 @@ from marketing_etl.api.auth import require_api_key
 from marketing_etl.api.deps import ExecutorDep, ServicesDep
 from marketing_etl.api.errors import field_problems
 from marketing_etl.api.examples import CREATE_JOB_EXAMPLES, RETRY_EXAMPLES
+from marketing_etl.api.responses import BODY_TOO_LARGE, JSON_BODY_ERRORS, RETRY_INVALID, invalid_fields
 from marketing_etl.api.schemas import (
     CancelResponse,
     CreateJobResponse,
@@ -25,7 +27,12 @@ from marketing_etl.api.schemas import (
 )
 from marketing_etl.jobs import Outcome, create_job
 from marketing_etl.models import JobRequest, utcnow
+from marketing_etl.storage.base import StoreBusy
 from marketing_etl.validation import validate_request
+
+log = logging.getLogger(__name__)
+# Long enough for a burst of writes to pass; the same job_id sent again is idempotent.
+STORE_BUSY_RETRY_AFTER_S = 5
 
 router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[Depends(require_api_key)])
 
@@ -48,8 +55,17 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No job has 
     ),
     responses={
         **_UNAUTHORIZED,
+        **JSON_BODY_ERRORS,
         409: {"description": "The job_id is already used by a different request"},
-        422: {"description": "Invalid fields; one entry per field with the fix"},
+        503: {"description": "The database stayed busy too long; nothing was stored: send it again"},
+        **invalid_fields(
+            "Invalid fields, or more than a field's limit (see the README); one entry per field "
+            "with the fix. Nothing is stored.",
+            ["selected_fields"],
+            "selected_fields has 65 entries; the 'Ad Daily Report' template has 49 fields, so at "
+            "most 49 — remove duplicates or unknown ones (GET /reports/templates lists every "
+            "template's fields)",
+        ),
     },
 )
 def create_report_job(
@@ -61,7 +77,11 @@ def create_report_job(
     problems = validate_request(body, services.plugins, utcnow().date(), services.settings)
     if problems:
         return field_problems(problems, [token])
-    result = create_job(services, executor, body)
+    try:
+        result = create_job(services, executor, body)
+    except StoreBusy as exc:
+        log.warning("create-job %s answered 503: %s", body.job_id, exc)
+        return _store_busy()
     if result.outcome is Outcome.CONFLICT:
         raise HTTPException(
             status.HTTP_409_CONFLICT,
@@ -78,6 +98,17 @@ def create_report_job(
             "nothing new was queued.",
         )
     return CreateJobResponse(status="queued", job_id=body.job_id, message="Job accepted and queued.")
+
+
+def _store_busy() -> JSONResponse:
+    return JSONResponse(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(STORE_BUSY_RETRY_AFTER_S)},
+        content={
+            "detail": "The job store is too busy to take this job right now; nothing was stored. "
+            f"Send the same request again (same job_id) in {STORE_BUSY_RETRY_AFTER_S} seconds."
+        },
+    )
 
 
 @router.get(
@@ -106,7 +137,12 @@ def get_report(job_id: str, services: ServicesDep) -> JobReport:
         "seconds) and ends CANCELLED, keeping what it already wrote; `job_status` says which "
         "happened. A finished job cannot be cancelled (409)."
     ),
-    responses={**_UNAUTHORIZED, **_NOT_FOUND, 409: {"description": "The job has already finished"}},
+    responses={
+        **_UNAUTHORIZED,
+        **_NOT_FOUND,
+        **BODY_TOO_LARGE,
+        409: {"description": "The job has already finished"},
+    },
 )
 def cancel_report_job(job_id: str, services: ServicesDep) -> CancelResponse:
     return job_actions.cancel(services, job_id)
@@ -124,8 +160,9 @@ def cancel_report_job(job_id: str, services: ServicesDep) -> CancelResponse:
     responses={
         **_UNAUTHORIZED,
         **_NOT_FOUND,
+        **JSON_BODY_ERRORS,
         409: {"description": "The job is not FAILED or CANCELLED"},
-        422: {"description": "The stored access token was deleted: send access_token"},
+        **RETRY_INVALID,
     },
 )
 def retry_report_job(

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from marketing_etl.api.auth import require_api_key
 from marketing_etl.api.deps import ServicesDep
 from marketing_etl.api.errors import unprocessable
+from marketing_etl.api.responses import JSON_BODY_ERRORS, invalid_fields
 from marketing_etl.api.schemas import UtcTime
 from marketing_etl.schedules import manage
 from marketing_etl.schedules.dates import DateRange
@@ -28,7 +29,11 @@ _UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
     401: {"description": "API_KEYS is set and the X-API-Key header is missing or wrong"}
 }
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No schedule has this id"}}
-_INVALID: dict[int | str, dict[str, Any]] = {422: {"description": "Invalid fields, one entry each"}}
+_INVALID = invalid_fields(
+    "Invalid fields, one entry each; the job body has the create-job rules and limits",
+    ["job", "accounts"],
+    "accounts has 501 entries; at most 500 are accepted — split the report into several jobs",
+)
 
 
 class ScheduleOut(BaseModel):
@@ -75,7 +80,7 @@ def _out(services: Services, schedule: Schedule) -> ScheduleOut:
         "job_id (`<schedule_id>.<YYYYMMDDTHHMM>Z`) and the dates `date_range` gives on that day: "
         "yesterday, last_7_days, last_30_days, month_to_date or last_month."
     ),
-    responses={**_UNAUTHORIZED, **_INVALID},
+    responses={**_UNAUTHORIZED, **JSON_BODY_ERRORS, **_INVALID},
 )
 def create_schedule(body: ScheduleDefinition, services: ServicesDep) -> ScheduleOut | JSONResponse:
     checked = manage.check(services, body, token_stored=False)
@@ -114,7 +119,7 @@ def get_schedule(schedule_id: str, services: ServicesDep) -> ScheduleOut:
         "The whole definition, as for create. Without `job.access_token` the stored token is "
         "kept. The next firing is counted from now under the new definition."
     ),
-    responses={**_UNAUTHORIZED, **_NOT_FOUND, **_INVALID},
+    responses={**_UNAUTHORIZED, **_NOT_FOUND, **JSON_BODY_ERRORS, **_INVALID},
 )
 def replace_schedule(
     schedule_id: str, body: ScheduleDefinition, services: ServicesDep

@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, PlainSerializer, SecretStr
+from pydantic import BaseModel, Field, PlainSerializer, SecretStr, field_validator
 
 from marketing_etl.models import Job, JobStatus
+from marketing_etl.request_limits import check_limits
 
 SHEET_URL = "https://docs.google.com/spreadsheets/d/{id}/edit"
 
@@ -122,6 +123,12 @@ class RetryRequest(BaseModel):
         None, description="a new platform token; needed only when the stored one was deleted"
     )
 
+    @field_validator("access_token", mode="before")
+    @classmethod
+    def _within_request_limits(cls, value: object) -> object:
+        check_limits("access_token", value)
+        return value
+
 
 class RetryResponse(BaseModel):
     status: str = Field("queued", description="always 'queued'")
@@ -190,10 +197,18 @@ class LogsResponse(BaseModel):
     logs: str
 
 
+class QueueHealth(BaseModel):
+    depth: int = Field(description="jobs waiting for a worker (QUEUED)")
+    oldest_queued_age_s: float = Field(description="how long the longest-waiting job has waited; 0 when none")
+    stalled: bool = Field(description="true when that is longer than QUEUE_STALLED_AFTER_S")
+    message: str
+
+
 class HealthResponse(BaseModel):
     status: str
     store: str
     executor: str
+    queue: QueueHealth | None = Field(None, description="null when the store cannot be reached")
 
 
 class ServerInfo(BaseModel):

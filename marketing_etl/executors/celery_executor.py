@@ -2,7 +2,8 @@
 
 The API process only publishes job ids (and watches for jobs whose worker died); the workers
 (`marketing-etl worker`) run them. If the broker is down when a job is submitted, the job stays
-QUEUED in the store and is published again on the next sweep.
+QUEUED in the store and is published again on the next sweep; a job whose message the broker
+lost afterwards is published again once it has waited QUEUE_RESEND_AFTER_S (resend.py).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from marketing_etl.executors.base import Executor
+from marketing_etl.executors.resend import resend_waiting_jobs
 from marketing_etl.models import Job, JobStatus, LogLine, utcnow
 from marketing_etl.services import Services
 
@@ -37,11 +38,11 @@ def _recover(services: Services, executor: Executor, job: Job, now: datetime) ->
     if job.cancel_requested:
         return _cancel(services, job, now)
     if job.recoveries < MAX_RECOVERIES:
-        return _requeue(services, executor, job)
+        return _requeue(services, executor, job, now)
     return _fail(services, job, now)
 
 
-def _requeue(services: Services, executor: Executor, job: Job) -> bool:
+def _requeue(services: Services, executor: Executor, job: Job, now: datetime) -> bool:
     applied = services.store.transition(
         job.job_id,
         [JobStatus.RUNNING],
@@ -51,6 +52,8 @@ def _requeue(services: Services, executor: Executor, job: Job) -> bool:
         message=REQUEUED_MESSAGE,
         lease_owner=None,
         lease_expires_at=None,
+        queued_at=now,
+        next_resend_at=None,
     )
     if not applied:
         return False
@@ -101,8 +104,8 @@ def _log(services: Services, job: Job, level: str, message: str) -> None:
 
 
 class RecoverySweeper:
-    """Runs recover_expired_leases now and then every half lease, in a daemon thread, along with
-    the executor's own periodic chores (`housekeeping`)."""
+    """Runs recover_expired_leases and resend_waiting_jobs now and then every half lease, in a
+    daemon thread, along with the executor's own periodic chores (`housekeeping`)."""
 
     def __init__(
         self,
@@ -132,6 +135,12 @@ class RecoverySweeper:
         recovered = recover_expired_leases(self._services, self._executor, now)
         if recovered:
             log.warning("recovered jobs whose worker stopped: %s", ", ".join(recovered))
+        resent = resend_waiting_jobs(self._services, self._executor, now)
+        if resent:
+            log.warning(
+                "published again %d jobs queued for over %d s without a worker taking them: %s",
+                len(resent), self._services.settings.queue_resend_after_s, ", ".join(resent),
+            )
         # Expired tokens are unusable already; deleting them keeps secrets only as long as needed.
         self._services.store.purge_expired_tokens(now)
         if self._housekeeping is not None:

@@ -16,6 +16,7 @@ from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
 from marketing_etl.storage.fx_rates_base import RateCache
 from marketing_etl.storage.locks_base import Locks
 from marketing_etl.storage.metrics_base import MetricsQueries
+from marketing_etl.storage.queue_base import QueueQueries
 from marketing_etl.storage.schedule_base import ScheduleStore
 
 # Fields of Job that `update_job` / `transition` may set. Anything else is a programming error.
@@ -34,8 +35,15 @@ MUTABLE_JOB_FIELDS = frozenset(
         "lease_owner",
         "lease_expires_at",
         "checkpoint",
+        "queued_at",
+        "next_resend_at",
     }
 )
+
+
+class StoreBusy(Exception):
+    """The database stayed locked by other writers past the caller's wait budget. The write was
+    rolled back: nothing of it is stored, so sending the same request again is safe."""
 
 
 class Store(Protocol):
@@ -55,6 +63,10 @@ class Store(Protocol):
     def locks(self) -> Locks:
         """Named leases, e.g. the one writer of a sheet tab."""
 
+    @property
+    def queue(self) -> QueueQueries:
+        """Finding and marking queued jobs to publish again."""
+
     # lifecycle
     def init(self) -> None:
         """Create tables/collections and indexes if missing (idempotent)."""
@@ -65,10 +77,11 @@ class Store(Protocol):
         """Raise if the database cannot be reached."""
 
     # jobs
-    def insert_job(self, job: Job, token: bytes | None = None) -> bool:
-        """Insert the job and its encrypted token together; False (and no change, token
-        included) if the job_id exists. A worker can claim the job the moment it is visible,
-        so the token must never arrive after it."""
+    def insert_job(self, job: Job, token: bytes | None = None, logs: Sequence[LogLine] = ()) -> bool:
+        """Insert the job, its encrypted token and its first log lines (seq 1..n) together;
+        False (and no change, token and lines included) if the job_id exists. A worker can
+        claim the job the moment it is visible, so the token must never arrive after it.
+        Raises StoreBusy, having stored nothing, if the database stays locked too long."""
 
     def get_job(self, job_id: str) -> Job | None: ...
 

@@ -8,12 +8,12 @@ the value read back from any other backend).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from marketing_etl.models import Job, JobSpec
+from marketing_etl.models import Job, JobSpec, LogLine
 from marketing_etl.storage.base import MUTABLE_JOB_FIELDS
 
 SORT_FIELDS = frozenset(
@@ -68,6 +68,14 @@ def check_page(offset: int, limit: int) -> None:
         raise ValueError("offset and limit must be zero or more")
 
 
+def first_log_lines(job: Job, lines: Sequence[LogLine]) -> list[LogLine]:
+    """A new job's first lines, numbered from seq 1 (the job's log_seq becomes their count)."""
+    strays = {line.job_id for line in lines} - {job.job_id}
+    if strays:
+        raise ValueError(f"log lines of job(s) {', '.join(sorted(strays))} given with job '{job.job_id}'")
+    return [line.model_copy(update={"seq": seq}) for seq, line in enumerate(lines, start=1)]
+
+
 def job_record(job: Job) -> dict[str, Any]:
     """The job as one flat record: its own fields, the spec as JSON, and the spec columns."""
     record = {name: plain(value) for name, value in job if name != "spec"}
@@ -78,5 +86,8 @@ def job_record(job: Job) -> dict[str, Any]:
 
 
 def job_from_record(record: Mapping[Any, Any]) -> Job:
-    fields = {name: record[name] for name in Job.model_fields if name != "spec"}
-    return Job(spec=JobSpec.model_validate(record["spec"]), **fields)
+    # A field missing or empty in the record takes the model's default: rows and documents
+    # stored before a field existed (queued_at falls back to created_at) read back whole.
+    fields = {name: record.get(name) for name in Job.model_fields if name != "spec"}
+    present = {name: value for name, value in fields.items() if value is not None}
+    return Job(spec=JobSpec.model_validate(record["spec"]), **present)

@@ -33,8 +33,17 @@ class CallTotals:
     wait_s: float = 0.0
 
 
+@dataclass
+class QueueSummary:
+    depth: int = 0  # QUEUED jobs
+    oldest_queued_at: datetime | None = None  # when the longest-waiting one was queued
+
+
 class MetricsQueries(Protocol):
     def jobs_by_status_and_type(self) -> dict[tuple[str, str], int]: ...
+
+    def queue_summary(self) -> QueueSummary:
+        """QUEUED jobs and the earliest "queued since" among them, in one query."""
 
     def finished_durations(self) -> dict[str, Durations]:
         """Per task type, over finished jobs that started."""

@@ -19,6 +19,7 @@ from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
 from marketing_etl.storage.common import (
     check_group_field,
     check_page,
+    first_log_lines,
     job_from_record,
     job_record,
     mutable_fields,
@@ -30,6 +31,7 @@ from marketing_etl.storage.mongo_client import Doc, collections, connect
 from marketing_etl.storage.mongo_fx_rates import MongoRateCache
 from marketing_etl.storage.mongo_locks import MongoLocks
 from marketing_etl.storage.mongo_metrics import MongoMetrics
+from marketing_etl.storage.mongo_queue import MongoQueue
 from marketing_etl.storage.mongo_schedules import MongoScheduleStore
 
 _NO_ID = {"_id": False}
@@ -57,6 +59,7 @@ class MongoStore:
         self.metrics = MongoMetrics(self._jobs, self._calls)
         self.fx_rates = MongoRateCache(collection("fx_rates"))
         self.locks = MongoLocks(collection("locks"))
+        self.queue = MongoQueue(self._jobs)
 
     # lifecycle -----------------------------------------------------------------------------
     def init(self) -> None:
@@ -79,18 +82,31 @@ class MongoStore:
         self._client.admin.command("ping")
 
     # jobs ----------------------------------------------------------------------------------
-    def insert_job(self, job: Job, token: bytes | None = None) -> bool:
-        # Without a multi-document transaction the token goes first, so a worker claiming the job
-        # right after the insert always finds it. Two requests racing on one new job_id can still
-        # both write a token here; closing that needs a transaction (a replica set).
+    def insert_job(self, job: Job, token: bytes | None = None, logs: Sequence[LogLine] = ()) -> bool:
+        # Without a replica set there are no multi-document transactions; the order of the writes
+        # is what keeps this safe. The job document is the commit point: its unique insert settles
+        # a race on the job_id, and the log lines follow only once it won, under the seqs its
+        # log_seq reserved. The token must be there before the job can be claimed, so it goes
+        # first, but without replacing one already stored (a racing request's); the winner then
+        # writes its own. What a crash between the writes can leave: a token without a job (the
+        # same job_id sent again replaces it) or a job without its first lines (it still runs).
+        lines = first_log_lines(job, logs)
+        if self._jobs.find_one({"job_id": job.job_id}, _NO_ID) is not None:
+            return False
         if token is not None:
-            if self._jobs.find_one({"job_id": job.job_id}, _NO_ID) is not None:
-                return False
-            self.put_token(job.job_id, token, None)
+            self._tokens.update_one(
+                {"job_id": job.job_id},
+                {"$setOnInsert": {"ciphertext": token, "expires_at": None}},
+                upsert=True,
+            )
         try:
-            self._jobs.insert_one({**job_record(job), "log_seq": 0})
+            self._jobs.insert_one({**job_record(job), "log_seq": len(lines)})
         except DuplicateKeyError:
             return False
+        if token is not None:
+            self.put_token(job.job_id, token, None)
+        if lines:
+            self._logs.insert_many([{**line.model_dump(), "ts": to_utc(line.ts)} for line in lines])
         return True
 
     def get_job(self, job_id: str) -> Job | None:

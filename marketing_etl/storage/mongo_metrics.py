@@ -16,8 +16,10 @@ from marketing_etl.storage.metrics_base import (
     WAIT_USAGE_KEYS,
     CallTotals,
     Durations,
+    QueueSummary,
 )
 from marketing_etl.storage.mongo_client import Doc
+from marketing_etl.storage.mongo_queue import QUEUED_SINCE
 
 _FINISHED = [JobStatus.SUCCESS.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value]
 
@@ -32,6 +34,15 @@ class MongoMetrics:
             {"$group": {"_id": {"status": "$status", "task_type": "$task_type"}, "n": {"$sum": 1}}}
         ]
         return {(d["_id"]["status"], d["_id"]["task_type"]): d["n"] for d in self._jobs.aggregate(pipeline)}
+
+    def queue_summary(self) -> QueueSummary:
+        pipeline: list[Doc] = [
+            {"$match": {"status": JobStatus.QUEUED.value}},
+            {"$group": {"_id": None, "depth": {"$sum": 1}, "oldest": {"$min": QUEUED_SINCE}}},
+        ]
+        for doc in self._jobs.aggregate(pipeline):
+            return QueueSummary(depth=int(doc["depth"]), oldest_queued_at=doc["oldest"])
+        return QueueSummary()
 
     def finished_durations(self) -> dict[str, Durations]:
         seconds = {"$divide": [{"$subtract": ["$finished_at", "$started_at"]}, 1000.0]}

@@ -19,15 +19,19 @@ from marketing_etl.storage.common import (
     NULLABLE_SORT_FIELDS,
     check_group_field,
     check_page,
+    first_log_lines,
     job_from_record,
     job_record,
     mutable_fields,
     parse_sort,
     plain,
 )
+from marketing_etl.storage.sql_busy import BUSY_BUDGET_S, retry_while_busy
 from marketing_etl.storage.sql_fx_rates import SqlRateCache
 from marketing_etl.storage.sql_locks import SqlLocks
 from marketing_etl.storage.sql_metrics import SqlMetrics
+from marketing_etl.storage.sql_migrate import add_missing_columns
+from marketing_etl.storage.sql_queue import SqlQueue
 from marketing_etl.storage.sql_schedules import SqlScheduleStore
 from marketing_etl.storage.sql_schema import api_calls, create_engine, job_logs, job_tokens, jobs, metadata
 
@@ -37,12 +41,14 @@ _PG_INIT_LOCK_KEY = 0x6D6B_6574_6C00
 
 
 class SqlStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_budget_s: float = BUSY_BUDGET_S) -> None:
         self._engine = create_engine(url)
+        self._busy_budget_s = busy_budget_s
         self.schedules = SqlScheduleStore(self._engine)
         self.metrics = SqlMetrics(self._engine)
         self.fx_rates = SqlRateCache(self._engine)
         self.locks = SqlLocks(self._engine)
+        self.queue = SqlQueue(self._engine)
 
     # lifecycle -----------------------------------------------------------------------------
     def init(self) -> None:
@@ -51,6 +57,9 @@ class SqlStore:
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_INIT_LOCK_KEY)))
             for table in metadata.sorted_tables:
                 conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
+            # Columns before indexes: an index may cover a column an older database lacks.
+            add_missing_columns(conn, metadata.sorted_tables)
+            for table in metadata.sorted_tables:
                 for index in table.indexes:
                     conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
 
@@ -62,12 +71,21 @@ class SqlStore:
             conn.execute(sa.select(1))
 
     # jobs ----------------------------------------------------------------------------------
-    def insert_job(self, job: Job, token: bytes | None = None) -> bool:
+    def insert_job(self, job: Job, token: bytes | None = None, logs: Sequence[LogLine] = ()) -> bool:
+        lines = first_log_lines(job, logs)
+        if self._engine.dialect.name != "sqlite":
+            return self._insert_job(job, token, lines)
+        # One transaction per try, so a try that found the database locked left nothing.
+        return retry_while_busy(lambda: self._insert_job(job, token, lines), self._busy_budget_s)
+
+    def _insert_job(self, job: Job, token: bytes | None, lines: list[LogLine]) -> bool:
         try:
             with self._engine.begin() as conn:
-                conn.execute(sa.insert(jobs).values(**job_record(job)))
+                conn.execute(sa.insert(jobs).values(**job_record(job), log_seq=len(lines)))
                 if token is not None:
                     conn.execute(self._upsert_token(job.job_id, token, None))
+                if lines:
+                    conn.execute(sa.insert(job_logs), [line.model_dump() for line in lines])
         except IntegrityError:
             return False
         return True

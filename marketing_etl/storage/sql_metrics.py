@@ -15,7 +15,9 @@ from marketing_etl.storage.metrics_base import (
     WAIT_USAGE_KEYS,
     CallTotals,
     Durations,
+    QueueSummary,
 )
+from marketing_etl.storage.sql_queue import queued_since
 from marketing_etl.storage.sql_schema import api_calls, jobs
 
 _FINISHED = [JobStatus.SUCCESS.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value]
@@ -31,6 +33,14 @@ class SqlMetrics:
         )
         with self._engine.connect() as conn:
             return {(status, task_type): n for status, task_type, n in conn.execute(stmt)}
+
+    def queue_summary(self) -> QueueSummary:
+        stmt = sa.select(sa.func.count(), sa.func.min(queued_since)).where(
+            jobs.c.status == JobStatus.QUEUED.value
+        )
+        with self._engine.connect() as conn:
+            depth, oldest = conn.execute(stmt).one()
+        return QueueSummary(depth=int(depth), oldest_queued_at=oldest)
 
     def finished_durations(self) -> dict[str, Durations]:
         duration = self._duration_s()

@@ -1,11 +1,13 @@
 """Tables, indexes and engine setup for the SQL store (SQLite and PostgreSQL, SQLAlchemy Core).
 
-Schema changes are additive only: `init()` creates what is missing and never alters what exists.
+Schema changes are additive only: `init()` creates missing tables and indexes and adds missing
+nullable columns (sql_migrate.py); it never changes or drops what exists.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Dialect, Engine, make_url
 
 from marketing_etl.storage.common import to_utc
+from marketing_etl.storage.sqlite_writes import (
+    DRIVER_BEGIN,
+    QueuedWriterConnection,
+    attach_write_queue,
+    before_write,
+)
 
+# How long a write waits for the lock, both in this process's writer queue and then in SQLite's
+# busy handler (other processes). Long enough to ride out a burst; the create-job path retries
+# on top of it (sql_busy.py) and answers 503 rather than wait past a client's timeout.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # The local executor runs several jobs (each with a lease heartbeat) plus API threads in one
 # process; the pool must cover them without making threads queue for a connection.
@@ -66,6 +77,12 @@ jobs = sa.Table(
     sa.Column("lease_owner", sa.Text),
     sa.Column("lease_expires_at", UtcDateTime),
     sa.Column("checkpoint", sa.JSON, nullable=False),
+    # Added after the first release, so nullable: init() adds them to an existing table, and a
+    # row without queued_at counts as queued since created_at. Not indexed: the queue queries
+    # (sql_queue.py, sql_metrics.py) go through ix_jobs_status_created to the QUEUED rows only,
+    # and those are few next to the whole history.
+    sa.Column("queued_at", UtcDateTime),
+    sa.Column("next_resend_at", UtcDateTime),
     # Last log seq handed out for this job; see SqlStore.append_logs.
     sa.Column("log_seq", sa.BigInteger, nullable=False, server_default="0"),
     # The dashboard filters on one column and sorts by creation time, so each filter column
@@ -171,9 +188,22 @@ def _sqlite_engine(url: URL) -> Engine:
             "use sqlite:///path/to/file.db"
         )
     Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_MAX_OVERFLOW)
+    # Writers of this process queue in arrival order and begin with BEGIN IMMEDIATE, instead
+    # of racing in SQLite's busy handler, where one can starve (see sqlite_writes.py).
+    engine = sa.create_engine(
+        url,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_MAX_OVERFLOW,
+        connect_args={"factory": QueuedWriterConnection, "isolation_level": DRIVER_BEGIN},
+    )
     sa.event.listen(engine, "connect", _sqlite_pragmas)
+    sa.event.listen(engine, "connect", partial(_join_queue, database=url.database))
+    sa.event.listen(engine, "before_cursor_execute", before_write)
     return engine
+
+
+def _join_queue(dbapi_connection: Any, _record: Any, *, database: str) -> None:
+    attach_write_queue(dbapi_connection, database, SQLITE_BUSY_TIMEOUT_MS / 1000)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -74,7 +74,7 @@ def test_bad_job_files_exit_2_naming_the_field(tmp_path: Path, env: dict[str, st
     assert done.returncode == 2
     assert "start_date:" in done.stderr and "after end_date" in done.stderr
 
-    secret = "EAAB-cli-secret-typed-in-the-wrong-field"
+    secret = "EAAB-cli-secret-in-wrong-field"  # within task_type's 32 characters
     swapped = job_body("cli-bad", "rows=1") | {"access_token": secret, "task_type": secret}
     done = run_cli(["run", str(write_job(tmp_path, swapped))], env, tmp_path)
     assert done.returncode == 2

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from marketing_etl.metrics import CONTENT_TYPE, CallTotalsCache, render
-from marketing_etl.models import ApiCall, utcnow
+from marketing_etl.models import ApiCall, JobStatus, utcnow
+from marketing_etl.storage import open_store
 from tests.api.helpers import Api, fb_body, make_settings, running_api, tt_body
+from tests.storage.factory import T0, make_job
 
 SAMPLE = re.compile(r'^([a-z_]+)(\{[^}]*\})? (-?[0-9.e+]+|\+Inf)$')
 
@@ -47,6 +49,7 @@ def test_metrics_after_some_jobs(api: Api) -> None:
     assert samples['marketing_etl_jobs{status="SUCCESS",task_type="product"}'] == 1
     assert samples['marketing_etl_jobs{status="QUEUED",task_type="creative"}'] == 0
     assert samples["marketing_etl_queue_depth"] == 0
+    assert samples["marketing_etl_oldest_queued_job_age_seconds"] == 0
     assert samples['marketing_etl_job_duration_seconds_count{task_type="facebook_daily"}'] == 2
     assert samples['marketing_etl_job_duration_seconds_bucket{task_type="facebook_daily",le="+Inf"}'] == 2
     # The scripted test source records one call per job on its own platform, "test".
@@ -77,3 +80,17 @@ def test_settled_calls_are_counted_once_and_recent_ones_every_scrape(api: Api) -
     assert not any(key.startswith('marketing_etl_api_calls_total{platform="sheets"') for key in second)
     later = parse(render(store, cache, now + timedelta(hours=1)))
     assert later['marketing_etl_sheets_calls_total{outcome="ok"}'] == 2
+
+
+def test_oldest_queued_job_age_counts_from_when_it_was_last_queued(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'queue.db'}")
+    try:
+        # Created first but queued again later (a retry): its wait starts at queued_at.
+        store.insert_job(make_job("retried", minute=0, queued_at=T0 + timedelta(minutes=20)))
+        store.insert_job(make_job("waiting", minute=5))
+        store.insert_job(make_job("running", minute=1, status=JobStatus.RUNNING))
+        samples = parse(render(store, CallTotalsCache(), T0 + timedelta(minutes=15, seconds=30)))
+    finally:
+        store.close()
+    assert samples["marketing_etl_queue_depth"] == 2
+    assert samples["marketing_etl_oldest_queued_job_age_seconds"] == 630

@@ -66,6 +66,8 @@ def full_job() -> Job:
         lease_owner="host:42:worker-1",
         lease_expires_at=datetime(2026, 3, 1, 9, 31, tzinfo=UTC),
         checkpoint={"rows_done": 600, "tabs": ["Daily", "Totals"], "cursor": {"after": "x", "n": None}},
+        queued_at=datetime(2026, 3, 1, 16, 2, 0, 654321, tzinfo=ICT),
+        next_resend_at=datetime(2026, 3, 1, 9, 34, tzinfo=UTC),
     )
 
 
@@ -74,12 +76,14 @@ def test_full_job_round_trips_with_aware_utc_times_at_millisecond_precision(stor
     assert store.insert_job(job) is True
     got = store.get_job(job.job_id)
     assert got is not None
-    times = ("created_at", "started_at", "finished_at", "lease_expires_at")
+    times = ("created_at", "started_at", "finished_at", "lease_expires_at", "queued_at", "next_resend_at")
     for name in times:
         value = getattr(got, name)
         assert value.utcoffset() == timedelta(0), name
     assert got.created_at == datetime(2026, 3, 1, 9, 0, 0, 123000, tzinfo=UTC)
     assert got.started_at == datetime(2026, 3, 1, 9, 0, 5, 999000, tzinfo=UTC)
+    assert got.queued_at == datetime(2026, 3, 1, 9, 2, 0, 654000, tzinfo=UTC)
+    assert got.next_resend_at == datetime(2026, 3, 1, 9, 34, tzinfo=UTC)
     assert got.model_dump(exclude=set(times)) == job.model_dump(exclude=set(times))
     assert got.spec == job.spec
     assert got.fingerprint == job.spec.fingerprint()

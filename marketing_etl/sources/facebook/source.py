@@ -41,6 +41,8 @@ class FacebookSource:
         template = find_template(spec.template_name)
         if template is None:
             return [FieldProblem("template_name", _template_problem(spec.template_name, task_type))]
+        if len(spec.selected_fields) > len(template.fields):
+            return [FieldProblem("selected_fields", _too_many_fields(template, len(spec.selected_fields)))]
         unknown = unknown_fields(template, spec.selected_fields)
         if unknown:
             return [FieldProblem("selected_fields", _fields_problem(template, unknown))]
@@ -72,6 +74,15 @@ def _template_problem(name: str, task_type: str) -> str:
     if close:
         message += f" (did you mean {_quoted(close)}?)"
     return f"{message}. Templates for {task_type}: {_quoted(names)}."
+
+
+def _too_many_fields(template: Template, count: int) -> str:
+    most = len(template.fields)
+    return (
+        f"selected_fields has {count:,} entries; the '{template.name}' template has {most} fields, "
+        f"so at most {most} — remove duplicates or unknown ones "
+        "(GET /reports/templates lists every template's fields)"
+    )
 
 
 def _fields_problem(template: Template, unknown: list[str]) -> str:
