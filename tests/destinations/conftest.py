@@ -15,10 +15,10 @@ from marketing_etl import jobs
 from marketing_etl.context import JobContext
 from marketing_etl.destinations.files import FileDestination
 from marketing_etl.destinations.sheets import SheetsDestination, SheetsOptions
-from marketing_etl.models import ApiCall, Job, JobSpec
+from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus
 from marketing_etl.plugins import Column, Plugins, Report
 from marketing_etl.runner import run_job
-from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle
+from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle, Fault
 from marketing_etl.services import Services, build_services
 from marketing_etl.settings import Settings
 from tests.fakes.google_sheets import serve_google
@@ -139,3 +139,24 @@ def make_env(
 @pytest.fixture
 def env(tmp_path: Path, google_server: tuple[FakeGoogle, Path], google: FakeGoogle) -> Iterator[Env]:
     yield from make_env(tmp_path, google_server)
+
+
+@pytest.fixture
+def chunked(tmp_path: Path, google_server: tuple[FakeGoogle, Path], google: FakeGoogle) -> Iterator[Env]:
+    """Small chunks (about 1 kB), so a report of a hundred rows takes several writes; no waiting
+    on Sheets errors, so an injected fault fails the job at once."""
+    options = SheetsOptions(chunk_bytes=1_000, backoff_base_s=0.01, rng=random.Random(5))
+    yield from make_env(tmp_path, google_server, options, sheets_max_wait_s=0)
+
+
+def fail_midway(
+    env: Env, google: FakeGoogle, report: ReportFactory, rows: int, **spec: Any
+) -> tuple[str, int]:
+    """Run a job whose writes fail after the first two chunks; its id and the rows it wrote."""
+    google.inject(Fault(500, kind="values.batchUpdate", after=2, times=-1))
+    job_id = env.queue(report, **spec)
+    failed = env.run(job_id)
+    assert failed.status is JobStatus.FAILED
+    assert 0 < failed.rows_written < rows
+    google.clear_faults()
+    return job_id, failed.rows_written

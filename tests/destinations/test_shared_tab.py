@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from marketing_etl import jobs
 from marketing_etl.destinations.sheets.tab_lock import lock_name
 from marketing_etl.executors.local import LocalExecutor
 from marketing_etl.models import JobStatus, utcnow
@@ -38,6 +39,16 @@ def executor(pooled: Env) -> Iterator[LocalExecutor]:
         yield pool
     finally:
         pool.shutdown(wait_s=10)
+
+
+def _hold(env: Env, owner: str, holder: str, lease_s: float) -> None:
+    """Another worker holds tab 'Shared' (mid-write elsewhere, or dead with its lease running)."""
+    now = utcnow()
+    taken = env.services.store.locks.acquire(
+        lock_name(SID, "Shared"), label=f"{SID}/Shared", owner=owner, holder=holder,
+        lease_until=now + timedelta(seconds=lease_s), now=now,
+    )
+    assert taken is None
 
 
 def _data_rows(google: FakeGoogle, title: str) -> list[list[object]]:
@@ -70,12 +81,7 @@ def test_a_busy_tab_makes_only_its_own_writers_wait(
     pooled: Env, google: FakeGoogle, executor: LocalExecutor
 ) -> None:
     google.add_spreadsheet(SID, editors=[EMAIL], tabs={"Sheet1": (1000, 26)})
-    now = utcnow()
-    # Another job holds 'Shared' (say a worker elsewhere, mid-write).
-    assert pooled.services.store.locks.acquire(
-        lock_name(SID, "Shared"), label=f"{SID}/Shared", owner="elsewhere", holder="job-elsewhere",
-        lease_until=now + timedelta(seconds=60), now=now,
-    ) is None
+    _hold(pooled, "elsewhere", "job-elsewhere", lease_s=60)
     waiting = pooled.queue(template_name="rows=3;label=1", sheet_name="shared")  # same tab: case
     other = pooled.queue(template_name="rows=3;label=1", sheet_name="Other")
     executor.submit(waiting)
@@ -98,11 +104,7 @@ def test_the_tab_of_a_worker_that_died_is_taken_over_after_its_lease(
     pooled: Env, google: FakeGoogle, executor: LocalExecutor
 ) -> None:
     google.add_spreadsheet(SID, editors=[EMAIL], tabs={"Sheet1": (1000, 26)})
-    now = utcnow()
-    pooled.services.store.locks.acquire(
-        lock_name(SID, "Shared"), label=f"{SID}/Shared", owner="killed-worker", holder="job-dead",
-        lease_until=now + timedelta(seconds=2), now=now,
-    )
+    _hold(pooled, "killed-worker", "job-dead", lease_s=2)
     job_id = pooled.queue(template_name="rows=2;label=1", sheet_name="Shared")
     executor.submit(job_id)
 
@@ -116,14 +118,8 @@ def test_the_tab_of_a_worker_that_died_is_taken_over_after_its_lease(
 def test_a_cancel_reaches_a_job_waiting_for_a_tab(
     pooled: Env, google: FakeGoogle, executor: LocalExecutor
 ) -> None:
-    from marketing_etl import jobs
-
     google.add_spreadsheet(SID, editors=[EMAIL], tabs={"Sheet1": (1000, 26)})
-    now = utcnow()
-    pooled.services.store.locks.acquire(
-        lock_name(SID, "Shared"), label=f"{SID}/Shared", owner="elsewhere", holder="job-elsewhere",
-        lease_until=now + timedelta(seconds=60), now=now,
-    )
+    _hold(pooled, "elsewhere", "job-elsewhere", lease_s=60)
     job_id = pooled.queue(template_name="rows=2;label=1", sheet_name="Shared")
     executor.submit(job_id)
     wait_for_status(pooled.services.store, job_id, [JobStatus.RUNNING], 15)

@@ -3,17 +3,11 @@ and a job that fails mid-write continues on retry without writing any row twice.
 
 from __future__ import annotations
 
-import random
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from marketing_etl.destinations.sheets import SheetsOptions
 from marketing_etl.models import JobStatus
 from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle, Fault
-from tests.destinations.conftest import EMAIL, SID, Env, make_env, table
+from tests.destinations.conftest import EMAIL, SID, Env, table
 
 
 def test_append_unites_headers_and_aligns_rows(env: Env, google: FakeGoogle) -> None:
@@ -65,12 +59,6 @@ def test_append_grows_the_grid_and_creates_missing_tabs(env: Env, google: FakeGo
     assert second.status is JobStatus.SUCCESS, second.message
     assert book.tab("Fresh").values() == [["n"], [9]]
 
-
-@pytest.fixture
-def chunked(tmp_path: Path, google_server: tuple[FakeGoogle, Path], google: FakeGoogle) -> Iterator[Env]:
-    yield from make_env(tmp_path, google_server, SheetsOptions(chunk_bytes=1_000, backoff_base_s=0.01,
-                                                               rng=random.Random(5)),
-                        sheets_max_wait_s=0)
 
 
 ROWS = [[i, f"row {i}"] for i in range(120)]

@@ -3,18 +3,14 @@ out instead of appending the earlier attempt's rows again; overwriting starts th
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from marketing_etl.destinations.sheets import SheetsOptions
 from marketing_etl.destinations.sheets.writer import CHECKPOINT_KEY
 from marketing_etl.models import JobStatus
-from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle, Fault
-from tests.destinations.conftest import EMAIL, SID, Env, make_env, table
+from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle
+from tests.destinations.conftest import EMAIL, SID, Env, fail_midway, table
 
 ROWS = [[i, f"row {i}"] for i in range(120)]
 COLUMNS = [("n", "integer"), ("name", "text")]
@@ -27,22 +23,11 @@ UNREADABLE: list[Any] = [
 ]
 
 
-@pytest.fixture
-def chunked(tmp_path: Path, google_server: tuple[FakeGoogle, Path], google: FakeGoogle) -> Iterator[Env]:
-    options = SheetsOptions(chunk_bytes=1_000, backoff_base_s=0.01, rng=random.Random(5))
-    yield from make_env(tmp_path, google_server, options, sheets_max_wait_s=0)
-
-
 def _fail_midway(env: Env, google: FakeGoogle, **spec: Any) -> tuple[str, int]:
-    """Run a job that fails after two chunks were written; its id and the rows it wrote."""
-    google.inject(Fault(500, kind="values.batchUpdate", after=2, times=-1))
-    job_id = env.queue(table(COLUMNS, ROWS), **spec)
-    failed = env.run(job_id)
-    assert failed.status is JobStatus.FAILED
-    assert 0 < failed.rows_written < len(ROWS)
-    assert isinstance(failed.checkpoint.get(CHECKPOINT_KEY), dict)  # a readable one was saved
-    google.clear_faults()
-    return job_id, failed.rows_written
+    job_id, done = fail_midway(env, google, table(COLUMNS, ROWS), len(ROWS), **spec)
+    job = env.services.store.get_job(job_id)
+    assert job is not None and isinstance(job.checkpoint.get(CHECKPOINT_KEY), dict)  # a readable one
+    return job_id, done
 
 
 def _corrupt(env: Env, job_id: str, bad: Any) -> None:
