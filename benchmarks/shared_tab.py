@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 
 from marketing_etl.api import create_app
+from marketing_etl.destinations import register as register_destinations
 from marketing_etl.executors.local import LocalExecutor
 from marketing_etl.models import JobFilter
 from marketing_etl.plugins import Plugins
@@ -62,6 +63,7 @@ def run(label: str, database_url: str | None, args: argparse.Namespace, data_dir
             max_concurrent_jobs=args.concurrency, sheets_writes_per_minute=100_000,
         )
         plugins = Plugins()
+        register_destinations(plugins)
         register_sources(plugins)
         services = build_services(settings, plugins)
         executor = LocalExecutor(services, poll_interval_s=0.2)
