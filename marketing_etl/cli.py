@@ -1,5 +1,5 @@
 """`marketing-etl`: serve the API and dashboard, run a Celery worker or the scheduler, run one
-job, list jobs.
+job, list jobs, prune expired history.
 
 Settings come from the environment and `.env` (get_settings); a bad setting is reported one line
 per problem with exit status 2, never as a traceback.
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
-from marketing_etl.models import Job, JobFilter, JobStatus
+from marketing_etl.models import Job, JobFilter, JobStatus, utcnow
 from marketing_etl.sandbox.config import sandboxed
 from marketing_etl.services import Services, build_executor, build_services
 from marketing_etl.settings import Settings, get_settings
@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     jobs.add_argument("--status", type=str.upper, choices=[s.value for s in JobStatus])
     jobs.add_argument("--limit", type=int, default=20, help="how many (default: 20)")
     jobs.set_defaults(command=_jobs)
+
+    prune = sub.add_parser("prune", help="delete expired history now (the scheduler does it hourly)")
+    prune.set_defaults(command=_prune)
     return parser
 
 
@@ -230,6 +233,20 @@ def _jobs(settings: Settings, args: argparse.Namespace) -> int:
     print(format_jobs_table(jobs))
     print(f"\n{len(jobs)} of {total} jobs")
     return EXIT_OK
+
+
+def _prune(settings: Settings, args: argparse.Namespace) -> int:
+    from marketing_etl.maintenance import prune_once
+
+    services = _open_services(settings)
+    if services is None:
+        return EXIT_FAILED
+    try:
+        report = prune_once(services, utcnow())
+    finally:
+        services.close()
+    print(report.describe())
+    return EXIT_OK if report.busy_holder is None else EXIT_FAILED
 
 
 def format_jobs_table(jobs: Sequence[Job]) -> str:

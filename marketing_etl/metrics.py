@@ -2,59 +2,34 @@
 
 Jobs and API calls are recorded in the store by whichever process ran them (a Celery worker in
 another container, the local pool), so the figures are aggregated there, not counted in memory.
-API-call totals only grow, so calls older than SETTLE_S are summed once and kept, and each
-scrape only aggregates the recent ones (through the ts index).
+The API-call counters are the store's daily rollups summed per platform: a few rows per day, and
+they only ever grow, also when retention prunes the raw call records, as counters must.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from marketing_etl.models import JobStatus, TaskType
 from marketing_etl.storage.base import Store
-from marketing_etl.storage.metrics_base import DURATION_BUCKETS_S, CallTotals, Durations, QueueSummary
+from marketing_etl.storage.job_stats_base import StatusTypeFigures
+from marketing_etl.storage.metrics_base import DURATION_BUCKETS_S, Durations, QueueSummary
+from marketing_etl.storage.rollups_base import DAY_S, ERROR, OK, CallCounters
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PREFIX = "marketing_etl"
 SHEETS = "sheets"
-# A call row is written right after the call; one older than this is taken to be in the store.
-SETTLE_S = 300
 
 Labels = Mapping[str, str]
 Sample = tuple[str, Labels, float]
 
 
-class CallTotalsCache:
-    """All-time API-call totals: a settled part kept in memory plus a fresh recent part."""
-
-    def __init__(self) -> None:
-        self._settled: dict[tuple[str, str], CallTotals] = {}
-        self._horizon: datetime | None = None
-        self._lock = threading.Lock()
-
-    def totals(self, store: Store, now: datetime) -> dict[tuple[str, str], CallTotals]:
-        horizon = now - timedelta(seconds=SETTLE_S)
-        with self._lock:
-            if self._horizon is None or horizon > self._horizon:
-                _add(self._settled, store.metrics.api_call_totals(self._horizon, horizon))
-                self._horizon = horizon
-            combined = {key: CallTotals(t.calls, t.wait_s) for key, t in self._settled.items()}
-            _add(combined, store.metrics.api_call_totals(self._horizon, None))
-        return combined
-
-
-def _add(into: dict[tuple[str, str], CallTotals], more: Mapping[tuple[str, str], CallTotals]) -> None:
-    for key, extra in more.items():
-        current = into.setdefault(key, CallTotals())
-        current.calls += extra.calls
-        current.wait_s += extra.wait_s
-
-
-def render(store: Store, calls: CallTotalsCache, now: datetime) -> str:
-    jobs = store.metrics.jobs_by_status_and_type()
-    call_totals = calls.totals(store, now)
+def render(store: Store, now: datetime) -> str:
+    # The dashboard's own aggregate (store.job_stats), over all time, with the histogram.
+    figures = store.job_stats.by_status_and_type(histogram=True)
+    jobs = {key: f.jobs for key, f in figures.items()}
+    calls = store.rollups.by_platform(DAY_S, None)
     lines: list[str] = []
     _family(lines, "jobs", "gauge", "Jobs in the store by status and task type.", _job_samples(jobs))
     queued = sum(n for (status, _), n in jobs.items() if status == JobStatus.QUEUED.value)
@@ -66,23 +41,37 @@ def render(store: Store, calls: CallTotalsCache, now: datetime) -> str:
     )
     _family(
         lines, "job_duration_seconds", "histogram", "Run time of finished jobs, start to end.",
-        _histogram_samples(store.metrics.finished_durations()),
+        _histogram_samples(_durations(figures)),
     )
-    ad_calls = {key: t for key, t in call_totals.items() if key[0] != SHEETS}
+    platforms = sorted(calls)
     _family(
         lines, "api_calls_total", "counter", "Ad platform API calls by platform and outcome.",
-        [("", {"platform": p, "outcome": o}, t.calls) for (p, o), t in sorted(ad_calls.items())],
+        [
+            ("", {"platform": p, "outcome": outcome}, count)
+            for p in platforms if p != SHEETS
+            for outcome, count in _outcomes(calls[p])
+        ],
     )
     _family(
         lines, "sheets_calls_total", "counter", "Google Sheets API calls by outcome.",
-        [("", {"outcome": o}, t.calls) for (p, o), t in sorted(call_totals.items()) if p == SHEETS],
+        [("", {"outcome": outcome}, count) for outcome, count in _outcomes(calls.get(SHEETS))],
     )
     _family(
         lines, "rate_limit_wait_seconds_total", "counter",
         "Seconds jobs waited for rate limits and backoff before calls, by platform.",
-        [("", {"platform": p}, wait) for p, wait in sorted(_waits(call_totals).items())],
+        [("", {"platform": p}, calls[p].wait_s) for p in platforms],
+    )
+    _family(
+        lines, "pruned_rows_total", "counter",
+        "Expired raw records deleted by retention passes (every process's), by kind.",
+        [("", {"kind": kind.value}, n) for kind, n in store.pruning.pruned_totals().items()],
     )
     return "\n".join(lines) + "\n"
+
+
+def _outcomes(counters: CallCounters | None) -> list[tuple[str, int]]:
+    # Both outcomes once a platform has calls, so a graph of errors exists before the first one.
+    return [] if counters is None else [(OK, counters.ok), (ERROR, counters.errors)]
 
 
 def _oldest_age_s(queue: QueueSummary, now: datetime) -> float:
@@ -101,6 +90,18 @@ def _job_samples(jobs: Mapping[tuple[str, str], int]) -> list[Sample]:
     ]
 
 
+def _durations(figures: Mapping[tuple[str, str], StatusTypeFigures]) -> dict[str, Durations]:
+    """Per task type with at least one finished job that ran (the others have no histogram)."""
+    per_type: dict[str, Durations] = {}
+    for (_, task_type), f in figures.items():
+        if f.timed:
+            total = per_type.setdefault(task_type, Durations())
+            total.count += f.timed
+            total.sum_s += f.duration_sum_s
+            total.buckets = [a + b for a, b in zip(total.buckets, f.duration_buckets, strict=True)]
+    return per_type
+
+
 def _histogram_samples(durations: Mapping[str, Durations]) -> list[Sample]:
     samples: list[Sample] = []
     for task_type, figures in sorted(durations.items()):
@@ -110,13 +111,6 @@ def _histogram_samples(durations: Mapping[str, Durations]) -> list[Sample]:
         samples.append(("_sum", {"task_type": task_type}, figures.sum_s))
         samples.append(("_count", {"task_type": task_type}, figures.count))
     return samples
-
-
-def _waits(call_totals: Mapping[tuple[str, str], CallTotals]) -> dict[str, float]:
-    waits: dict[str, float] = {}
-    for (platform, _), totals in call_totals.items():
-        waits[platform] = waits.get(platform, 0.0) + totals.wait_s
-    return waits
 
 
 def _family(lines: list[str], name: str, kind: str, help_text: str, samples: Iterable[Sample]) -> None:

@@ -18,6 +18,8 @@ SUPPORTED_DATABASE_SCHEMES = ("sqlite", "postgresql", "mongodb")
 # Sandbox jobs, secrets and files live in this folder of DATA_DIR, apart from real ones.
 SANDBOX_DATA_SUBDIR = "sandbox"
 DEFAULT_MAX_REQUEST_BYTES = 1_048_576
+# Retention settings go up to a century; 0 keeps those records forever.
+MAX_RETENTION_DAYS = 36_500
 
 
 class Settings(BaseSettings):
@@ -72,6 +74,13 @@ class Settings(BaseSettings):
     embedded_scheduler: bool = True
     scheduler_interval_s: float = Field(15.0, ge=0.2, le=300)
 
+    # Bounded history (maintenance.py): the scheduler deletes raw records past these ages at
+    # most every PRUNE_INTERVAL_S; 0 keeps that kind forever. API-call rollups are never deleted.
+    job_retention_days: int = 400
+    log_retention_days: int = 90
+    api_call_retention_days: int = 90
+    prune_interval_s: int = Field(3_600, ge=60, le=86_400)
+
     # Facebook Marketing API client
     facebook_page_size: int = Field(500, ge=1, le=5_000)
     facebook_concurrency: int = Field(4, ge=1, le=32)
@@ -111,6 +120,16 @@ class Settings(BaseSettings):
     def _version_shape(cls, value: str) -> str:
         if not value.startswith("v") or not value[1:].replace(".", "").isdigit():
             raise ValueError("FACEBOOK_API_VERSION must look like v25.0")
+        return value
+
+    @field_validator("job_retention_days", "log_retention_days", "api_call_retention_days")
+    @classmethod
+    def _retention_days(cls, value: int) -> int:
+        if not 0 <= value <= MAX_RETENTION_DAYS:
+            raise ValueError(
+                f"must be a number of days from 1 to {MAX_RETENTION_DAYS}, or 0 to keep those "
+                f"records forever (got {value})"
+            )
         return value
 
     @field_validator("dashboard_htpasswd")

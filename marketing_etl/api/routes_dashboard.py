@@ -1,13 +1,14 @@
 """/api/dashboard*: the dashboard's data (jobs, counts, API usage) and a job's log.
 
-The jobs list is paged by the store; nothing ships logs or whole collections. The overview's
+The jobs list is paged by the store from a position (api/job_list.py); nothing ships logs or
+whole collections. The overview's
 aggregates, the platform tabs, the job detail page and the live log live in the
 routes_dashboard_* modules, mounted here so that they share the prefix and the login.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from marketing_etl.api import routes_dashboard_jobs, routes_dashboard_stats, routes_dashboard_stream
 from marketing_etl.api.auth import require_dashboard_user
 from marketing_etl.api.deps import ContextDep, ServicesDep
+from marketing_etl.api.job_list import jobs_page
 from marketing_etl.api.schemas import (
     DashboardResponse,
     LogsResponse,
@@ -25,10 +27,12 @@ from marketing_etl.api.schemas import (
     job_report,
     task_log_entry,
 )
+from marketing_etl.dashboard.job_figures import counts
 from marketing_etl.dashboard.stats import TimeRange
-from marketing_etl.models import ApiCall, JobFilter, JobStatus, LogLine, TaskType, utcnow
+from marketing_etl.models import JobFilter, JobStatus, LogLine, TaskType, utcnow
 from marketing_etl.sandbox.config import MOUNT_PATH as SANDBOX_PATH
 from marketing_etl.storage.base import Store
+from marketing_etl.storage.rollups_base import DAY_S, HOUR_S, CallSeries
 
 router = APIRouter(
     prefix="/api/dashboard",
@@ -42,6 +46,7 @@ TIMESERIES_HOURS = 24
 # Far past any real job list; a larger page would overflow the store's OFFSET (a 500).
 MAX_PAGE = 1_000_000
 HOUR = timedelta(hours=1)
+WEEK = timedelta(days=7)
 SANDBOX_SHEETS_PATH = f"{SANDBOX_PATH}/sheets"
 
 
@@ -54,7 +59,10 @@ SANDBOX_SHEETS_PATH = f"{SANDBOX_PATH}/sheets"
         "task type over the whole time range (the filters other than time_range do not apply "
         "to the counts), API calls per endpoint over the time range, and per hour for the last "
         "24 hours. `task_logs`, `api_total_counts` and `api_timeseries` keep the original "
-        "dashboard's shapes."
+        "dashboard's shapes.\n\nPaging: send the answer's `next_cursor` (or `prev_cursor`) as "
+        "`cursor` for the next (previous) page: the fast path, every page costs the same. `page` "
+        "still works (for the original dashboard's clients) but skips rows, slower the further "
+        "it goes. `total` is counted up to 10,000 jobs; beyond, it is 10000 with `total_capped`."
     ),
 )
 def dashboard(
@@ -67,8 +75,14 @@ def dashboard(
         str | None, Query(max_length=200, description="substring of job_id, user email or sheet name")
     ] = None,
     time_range: Annotated[TimeRange, Query(description="jobs created in this window")] = TimeRange.WEEK,
-    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"1 to {MAX_PAGE:,}")] = 1,
+    page: Annotated[
+        int, Query(ge=1, le=MAX_PAGE, description=f"1 to {MAX_PAGE:,}; with a cursor, only echoed")
+    ] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=2048, description="next_cursor / prev_cursor of an answer with the same sort"),
+    ] = None,
     sort: Annotated[
         str,
         Query(
@@ -80,7 +94,6 @@ def dashboard(
     store = services.store
     now = utcnow()
     since = time_range.since(now)
-    window = JobFilter(since=since)
     flt = JobFilter(
         status=status_,
         task_type=task_type,
@@ -89,51 +102,52 @@ def dashboard(
         q=q or None,
         since=since,
     )
-    jobs, total = store.list_jobs(flt, (page - 1) * page_size, page_size, sort)
+    listed = jobs_page(store, flt, sort, page, page_size, cursor or None)
+    # The counts cover the time range, not the other filters: one aggregate query.
+    window = store.job_stats.by_status_and_type(since, counts_only=True)
     api_totals, api_series = _api_usage(store, since, now)
     return DashboardResponse(
         time_range=time_range.value,
-        counts_by_status=_counts(store, window, "status", [s.value for s in JobStatus]),
-        counts_by_task_type=_counts(store, window, "task_type", [t.value for t in TaskType]),
-        jobs=[job_report(job) for job in jobs],
-        total=total,
-        page=page,
+        counts_by_status=counts(window, 0, [s.value for s in JobStatus]),
+        counts_by_task_type=counts(window, 1, [t.value for t in TaskType]),
+        jobs=[job_report(job) for job in listed.jobs],
+        total=listed.total,
+        total_capped=listed.total_capped,
+        page=listed.page,
         page_size=page_size,
-        task_logs=[task_log_entry(job) for job in jobs],
+        next_cursor=listed.next_cursor,
+        prev_cursor=listed.prev_cursor,
+        task_logs=[task_log_entry(job) for job in listed.jobs],
         api_total_counts=api_totals,
         api_timeseries=api_series,
     )
 
 
-def _counts(store: Store, flt: JobFilter, field: str, every: list[str]) -> dict[str, int]:
-    # Zeros for absent values keep the dashboard's charts and cards stable.
-    counts = dict.fromkeys(every, 0)
-    for key, count in store.count_jobs_by(flt, field).items():
-        counts[str(key)] = count
-    return counts
-
-
 def _api_usage(
     store: Store, since: datetime | None, now: datetime
 ) -> tuple[dict[str, int], dict[str, list[TimePoint]]]:
+    """Calls per endpoint (all platforms) over the window, and per hour over the last 24 hours,
+    from the store's rollups: hourly ones up to a 7-day window, daily ones beyond, as the
+    summary's timeline; the window covers the bucket containing its start (rollups_base.py)."""
+    hourly = since is not None and now - since <= WEEK
+    totals: Counter[str] = Counter()
+    for (_, endpoint), counters in store.rollups.by_endpoint(HOUR_S if hourly else DAY_S, since).items():
+        totals[endpoint] += counters.calls
     first_hour = now.replace(minute=0, second=0, microsecond=0) - (TIMESERIES_HOURS - 1) * HOUR
-    # One query covers both the totals' window and the last 24 hours.
-    calls = store.api_calls_since(min(since, first_hour) if since else None)
-    totals = Counter(call.endpoint for call in calls if since is None or call.ts >= since)
-    return dict(totals), _hourly(calls, first_hour)
+    return dict(totals), _hourly(store.rollups.timeline(HOUR_S, first_hour, TIMESERIES_HOURS), first_hour)
 
 
-def _hourly(calls: list[ApiCall], first_hour: datetime) -> dict[str, list[TimePoint]]:
-    per_endpoint: defaultdict[str, Counter[int]] = defaultdict(Counter)
-    for call in calls:
-        if call.ts >= first_hour:
-            per_endpoint[call.endpoint][(call.ts - first_hour) // HOUR] += 1
+def _hourly(series: CallSeries, first_hour: datetime) -> dict[str, list[TimePoint]]:
+    per_endpoint: dict[str, list[int]] = {}
+    for (_, endpoint), hourly in series.items():  # an endpoint's calls on every platform, together
+        merged = per_endpoint.setdefault(endpoint, [0] * TIMESERIES_HOURS)
+        for hour, calls in enumerate(hourly):
+            merged[hour] += calls
     return {
         endpoint: [
-            TimePoint(timestamp=first_hour + hour * HOUR, count=counts[hour])
-            for hour in range(TIMESERIES_HOURS)
+            TimePoint(timestamp=first_hour + hour * HOUR, count=calls) for hour, calls in enumerate(merged)
         ]
-        for endpoint, counts in sorted(per_endpoint.items())
+        for endpoint, merged in sorted(per_endpoint.items())
     }
 
 

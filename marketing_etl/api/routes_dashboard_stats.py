@@ -6,7 +6,6 @@ Mounted under routes_dashboard's router, which adds the prefix and the dashboard
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from typing import Annotated
 
@@ -15,9 +14,11 @@ from pydantic import BaseModel, Field
 
 from marketing_etl.api.deps import ServicesDep
 from marketing_etl.api.schemas import UtcTime
-from marketing_etl.dashboard.stats import JobTally, Timeline, TimeRange, iter_jobs, tally_jobs, timeline, top
-from marketing_etl.dashboard.usage import load_bucket, usage_point
-from marketing_etl.models import JobStatus, Platform, TaskType, utcnow
+from marketing_etl.dashboard.job_figures import JobFigures, job_figures
+from marketing_etl.dashboard.stats import TimeRange, timeline
+from marketing_etl.models import Platform, TaskType, utcnow
+from marketing_etl.storage.base import Store
+from marketing_etl.storage.rollups_base import CallCounters
 
 router = APIRouter()
 
@@ -87,25 +88,29 @@ class TikTokResponse(BaseModel):
     api_timeline: CallTimeline
 
 
-def _cards(tally: JobTally, task_types: list[TaskType]) -> JobCards:
+def _cards(figures: JobFigures, task_types: list[TaskType]) -> JobCards:
     return JobCards(
-        total=tally.total,
-        succeeded=tally.succeeded,
-        success_rate_pct=tally.success_rate_pct,
-        distinct_users=len(tally.by_user),
-        avg_duration_s=tally.avg_duration_s,
-        rows_written=tally.rows_written,
-        counts_by_status={s.value: tally.by_status[s.value] for s in JobStatus},
-        counts_by_task_type={t.value: tally.by_task_type[t.value] for t in task_types},
-        counts_by_template=dict(top(tally.by_template, 50)),
+        total=figures.total,
+        succeeded=figures.succeeded,
+        success_rate_pct=figures.success_rate_pct,
+        distinct_users=figures.users.distinct,
+        avg_duration_s=figures.avg_duration_s,
+        rows_written=figures.rows_written,
+        counts_by_status=figures.counts_by_status(),
+        counts_by_task_type=figures.counts_by_task_type(task_types),
+        counts_by_template=dict(figures.templates),
     )
 
 
-def _users(counter: Counter[str]) -> list[UserCount]:
-    return [UserCount(user_email=email, count=count) for email, count in top(counter, TOP_USERS)]
+def _users(ranked: list[tuple[str, int]]) -> list[UserCount]:
+    return [UserCount(user_email=email, count=count) for email, count in ranked]
 
 
-def _timeline(line: Timeline) -> CallTimeline:
+def _call_timeline(
+    store: Store, time_range: TimeRange, since: datetime | None, now: datetime, platform: str | None = None
+) -> CallTimeline:
+    """Calls per platform and endpoint per bucket, read from the store's rollups."""
+    line = timeline(store.rollups, since, now, time_range.bucket, platform)
     return CallTimeline(
         bucket_s=line.bucket_s,
         buckets=line.starts,
@@ -121,6 +126,10 @@ def _window(time_range: TimeRange) -> tuple[datetime, datetime | None]:
     return now, time_range.since(now)
 
 
+def _bucket_s(time_range: TimeRange) -> int:
+    return int(time_range.bucket.total_seconds())
+
+
 @router.get(
     "/summary",
     response_model=SummaryResponse,
@@ -131,14 +140,13 @@ def summary(services: ServicesDep, time_range: RangeQuery = TimeRange.WEEK) -> S
     jobs by status, task type and template, the top users by jobs and by failed jobs, and API
     calls per platform and endpoint per hour (per day beyond 7 days)."""
     now, since = _window(time_range)
-    tally = tally_jobs(iter_jobs(services.store, since))
-    calls = services.store.api_calls_since(since)
+    figures = job_figures(services.store, since, None, TOP_USERS)
     return SummaryResponse(
         time_range=time_range.value,
-        jobs=_cards(tally, list(TaskType)),
-        top_users=_users(tally.by_user),
-        top_failed_users=_users(tally.failed_by_user),
-        api_calls=_timeline(timeline(calls, since, now, time_range.bucket)),
+        jobs=_cards(figures, list(TaskType)),
+        top_users=_users(figures.users.top),
+        top_failed_users=_users(figures.users.top_failed),
+        api_calls=_call_timeline(services.store, time_range, since, now),
     )
 
 
@@ -154,20 +162,20 @@ def summary(services: ServicesDep, time_range: RangeQuery = TimeRange.WEEK) -> S
 )
 def facebook(services: ServicesDep, time_range: RangeQuery = TimeRange.WEEK) -> FacebookResponse:
     now, since = _window(time_range)
-    tally = tally_jobs(iter_jobs(services.store, since), Platform.FACEBOOK)
-    calls = [c for c in services.store.api_calls_since(since) if c.platform == Platform.FACEBOOK.value]
-    points = [usage_point(call) for call in calls]
-    buckets = Counter(load_bucket(point.load_pct) for point in points)
-    regains = [p.regain_min for p in points if p.regain_min is not None]
     fb_types = [t for t in TaskType if t.platform is Platform.FACEBOOK]
+    figures = job_figures(services.store, since, fb_types, 0)
+    platform = Platform.FACEBOOK.value
+    calls = services.store.rollups.by_platform(_bucket_s(time_range), since).get(platform, CallCounters())
     return FacebookResponse(
         time_range=time_range.value,
-        jobs=_cards(tally, fb_types),
-        api_calls=len(calls),
-        usage_buckets=UsageBuckets(**{name: buckets[name] for name in UsageBuckets.model_fields}),
-        total_wait_s=round(sum(p.wait_s or 0.0 for p in points), 1),
-        max_regain_min=max(regains, default=None),
-        api_timeline=_timeline(timeline(calls, since, now, time_range.bucket)),
+        jobs=_cards(figures, fb_types),
+        api_calls=calls.calls,
+        usage_buckets=UsageBuckets(
+            safe=calls.safe, warning=calls.warning, critical=calls.critical, unknown=calls.unknown
+        ),
+        total_wait_s=round(calls.wait_s, 1),
+        max_regain_min=calls.max_regain_min,
+        api_timeline=_call_timeline(services.store, time_range, since, now, platform),
     )
 
 
@@ -180,12 +188,15 @@ def tiktok(services: ServicesDep, time_range: RangeQuery = TimeRange.WEEK) -> Ti
     """TikTok GMV Max jobs (product / creative, statuses, cards), and TikTok API calls: totals
     per endpoint and a timeline per endpoint."""
     now, since = _window(time_range)
-    tally = tally_jobs(iter_jobs(services.store, since), Platform.TIKTOK)
-    calls = [c for c in services.store.api_calls_since(since) if c.platform == Platform.TIKTOK.value]
     tt_types = [t for t in TaskType if t.platform is Platform.TIKTOK]
+    figures = job_figures(services.store, since, tt_types, 0)
+    platform = Platform.TIKTOK.value
+    per_endpoint = services.store.rollups.by_endpoint(_bucket_s(time_range), since, platform)
+    # Busiest first, ties by name, so the order does not reshuffle between refreshes.
+    busiest = sorted(per_endpoint.items(), key=lambda item: (-item[1].calls, item[0]))
     return TikTokResponse(
         time_range=time_range.value,
-        jobs=_cards(tally, tt_types),
-        api_totals=dict(Counter(call.endpoint for call in calls).most_common()),
-        api_timeline=_timeline(timeline(calls, since, now, time_range.bucket)),
+        jobs=_cards(figures, tt_types),
+        api_totals={endpoint: counters.calls for (_, endpoint), counters in busiest},
+        api_timeline=_call_timeline(services.store, time_range, since, now, platform),
     )

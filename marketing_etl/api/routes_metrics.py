@@ -3,11 +3,11 @@ for the outside; scrapers inside the network read it from the api container dire
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from marketing_etl.api.deps import ServicesDep
-from marketing_etl.metrics import CONTENT_TYPE, CallTotalsCache, render
+from marketing_etl.metrics import CONTENT_TYPE, render
 from marketing_etl.models import utcnow
 
 router = APIRouter(tags=["health"])
@@ -20,12 +20,9 @@ router = APIRouter(tags=["health"])
     description=(
         "Jobs by status and task type, queue depth, the oldest queued job's wait, job duration "
         "histogram, ad platform API calls by platform and outcome, Google Sheets calls, seconds "
-        "waited for rate limits."
+        "waited for rate limits, expired records deleted by retention passes."
     ),
 )
-def metrics(request: Request, services: ServicesDep) -> PlainTextResponse:
-    state = request.app.state
-    if not isinstance(getattr(state, "call_totals", None), CallTotalsCache):
-        state.call_totals = CallTotalsCache()
-    body = render(services.store, state.call_totals, utcnow())
+def metrics(services: ServicesDep) -> PlainTextResponse:
+    body = render(services.store, utcnow())
     return PlainTextResponse(body, media_type=CONTENT_TYPE)

@@ -182,9 +182,21 @@ class DashboardResponse(BaseModel):
     counts_by_status: dict[str, int] = Field(description="every status, over the time range")
     counts_by_task_type: dict[str, int] = Field(description="every task type, over the time range")
     jobs: list[JobReport] = Field(description="this page of jobs matching the filters")
-    total: int = Field(description="jobs matching the filters, over all pages")
-    page: int
+    total: int = Field(
+        description="jobs matching the filters, over all pages, counted up to 10,000: when more "
+        "match, 10000 with total_capped true"
+    )
+    total_capped: bool = Field(
+        default=False, description="more jobs match than `total` says (show it as 10,000+)"
+    )
+    page: int = Field(description="the page asked for (1 when a prev_cursor led back to the start)")
     page_size: int
+    next_cursor: str | None = Field(
+        default=None, description="send as `cursor` for the next page; null on the last page"
+    )
+    prev_cursor: str | None = Field(
+        default=None, description="send as `cursor` for the previous page; null on the first page"
+    )
     task_logs: list[TaskLogEntry] = Field(description="this page again, in the original's shape")
     api_total_counts: dict[str, int] = Field(description="API calls per endpoint over the time range")
     api_timeseries: dict[str, list[TimePoint]] = Field(

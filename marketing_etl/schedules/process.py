@@ -1,8 +1,8 @@
 """`marketing-etl scheduler`: the scheduler as a process of its own (a production container).
 
-It only creates jobs. With Celery it publishes them to the broker like the API does; without
-Redis it leaves them QUEUED in the store, where the worker pool inside `serve` picks them up.
-SIGTERM and Ctrl-C stop it between ticks.
+It creates jobs, and prunes expired history (schedules/pruning.py). With Celery it publishes
+jobs to the broker like the API does; without Redis it leaves them QUEUED in the store, where
+the worker pool inside `serve` picks them up. SIGTERM and Ctrl-C stop it between ticks.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import threading
 from types import FrameType
 
 from marketing_etl.executors.base import Executor
+from marketing_etl.schedules.pruning import PruneThread
 from marketing_etl.schedules.scheduler import Scheduler, SchedulerThread
 from marketing_etl.services import Services, build_executor
 
@@ -43,7 +44,8 @@ def run_scheduler(services: Services) -> None:
     settings = services.settings
     executor: Executor = build_executor(services) if settings.resolved_executor == "celery" else StoreQueue()
     executor.start()
-    loop = SchedulerThread(Scheduler(services, executor), settings.scheduler_interval_s)
+    pruning = PruneThread(services, settings.prune_interval_s)
+    loop = SchedulerThread(Scheduler(services, executor), settings.scheduler_interval_s, pruning)
     stopped = threading.Event()
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -54,7 +56,10 @@ def run_scheduler(services: Services) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
     loop.start()
-    log.info("scheduler: checking for due schedules every %.0f s", settings.scheduler_interval_s)
+    log.info(
+        "scheduler: checking for due schedules every %.0f s, pruning expired history every %d s",
+        settings.scheduler_interval_s, settings.prune_interval_s,
+    )
     try:
         stopped.wait()
     finally:

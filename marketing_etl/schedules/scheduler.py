@@ -19,6 +19,7 @@ from marketing_etl.models import utcnow
 from marketing_etl.schedules.cron import latest_slot, next_slot
 from marketing_etl.schedules.firing import fire
 from marketing_etl.schedules.model import Schedule
+from marketing_etl.schedules.pruning import PruneThread
 from marketing_etl.services import Services
 
 log = logging.getLogger(__name__)
@@ -69,16 +70,19 @@ class Scheduler:
 
 class SchedulerThread:
     """Runs Scheduler.tick every `interval_s` in a daemon thread (inside `serve`, or as the
-    main loop of `marketing-etl scheduler`)."""
+    main loop of `marketing-etl scheduler`), and the pruning passes beside it."""
 
-    def __init__(self, scheduler: Scheduler, interval_s: float) -> None:
+    def __init__(self, scheduler: Scheduler, interval_s: float, pruning: PruneThread | None = None) -> None:
         self._scheduler = scheduler
         self._interval_s = interval_s
+        self._pruning = pruning
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.run, name="scheduler", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
+        if self._pruning is not None:
+            self._pruning.start()
 
     def run(self) -> None:
         while not self._stop.is_set():
@@ -90,6 +94,8 @@ class SchedulerThread:
 
     def stop(self, wait_s: float = 5.0) -> None:
         self._stop.set()
+        if self._pruning is not None:
+            self._pruning.stop(wait_s)
         if self._thread.is_alive():
             self._thread.join(timeout=wait_s)
 
@@ -99,6 +105,8 @@ def start_embedded(services: Services, executor: Executor) -> SchedulerThread | 
     `marketing-etl scheduler` runs instead)."""
     if not services.settings.embedded_scheduler:
         return None
-    thread = SchedulerThread(Scheduler(services, executor), services.settings.scheduler_interval_s)
+    settings = services.settings
+    pruning = PruneThread(services, settings.prune_interval_s)
+    thread = SchedulerThread(Scheduler(services, executor), settings.scheduler_interval_s, pruning)
     thread.start()
     return thread

@@ -14,9 +14,13 @@ from typing import Any, Protocol
 
 from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
 from marketing_etl.storage.fx_rates_base import RateCache
+from marketing_etl.storage.job_pages_base import JobPages
+from marketing_etl.storage.job_stats_base import JobStats
 from marketing_etl.storage.locks_base import Locks
 from marketing_etl.storage.metrics_base import MetricsQueries
+from marketing_etl.storage.prune_base import Pruning
 from marketing_etl.storage.queue_base import QueueQueries
+from marketing_etl.storage.rollups_base import ApiCallRollups
 from marketing_etl.storage.schedule_base import ScheduleStore
 
 # Fields of Job that `update_job` / `transition` may set. Anything else is a programming error.
@@ -56,6 +60,14 @@ class Store(Protocol):
         """Totals for GET /metrics, aggregated by the database."""
 
     @property
+    def job_stats(self) -> JobStats:
+        """Aggregates over the jobs of a time range (dashboard cards and mixes, /metrics)."""
+
+    @property
+    def job_pages(self) -> JobPages:
+        """The jobs list, page by page from a position (keyset), with a bounded count."""
+
+    @property
     def fx_rates(self) -> RateCache:
         """Exchange rates jobs resolved, kept so the same dates convert the same way later."""
 
@@ -66,6 +78,14 @@ class Store(Protocol):
     @property
     def queue(self) -> QueueQueries:
         """Finding and marking queued jobs to publish again."""
+
+    @property
+    def rollups(self) -> ApiCallRollups:
+        """API-call counters per hour and per day, kept as calls are recorded."""
+
+    @property
+    def pruning(self) -> Pruning:
+        """Deleting raw history past its retention, in small batches (maintenance.py)."""
 
     # lifecycle
     def init(self) -> None:
@@ -124,12 +144,11 @@ class Store(Protocol):
     def get_logs(self, job_id: str, after_seq: int = 0, limit: int | None = None) -> list[LogLine]: ...
 
     # API calls
-    def record_api_calls(self, calls: Sequence[ApiCall]) -> None: ...
+    def record_api_calls(self, calls: Sequence[ApiCall]) -> None:
+        """Store the calls and add them to the rollups (in one transaction on SQL)."""
 
-    def get_api_calls(self, job_id: str) -> list[ApiCall]: ...
-
-    def api_calls_since(self, since: datetime | None) -> list[ApiCall]:
-        """All recorded calls (any job) at or after `since`, oldest first."""
+    def get_api_calls(self, job_id: str) -> list[ApiCall]:
+        """One job's calls, oldest first. Aggregates over many jobs come from `rollups`."""
 
     # encrypted access tokens (ciphertext only; the store never sees a plaintext token)
     def put_token(self, job_id: str, ciphertext: bytes, expires_at: datetime | None) -> None:

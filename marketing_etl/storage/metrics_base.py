@@ -2,7 +2,7 @@
 
 Workers run in other processes and containers, so the store is the one place that sees every
 job and API call; the API process reads totals from it when scraped instead of counting in
-memory.
+memory. The API-call counters come from the rollups (`store.rollups`, rollups_base.py).
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ from typing import Protocol
 
 # Upper bounds (seconds) of the job duration histogram: 10 s to 1 h, the hard time limit's range.
 DURATION_BUCKETS_S = (10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0)
-# Usage keys under which clients record the seconds they slept for a rate limit before a call.
-WAIT_USAGE_KEYS = ("wait_s", "backoff_s", "budget_wait_s")
-OK, ERROR = "ok", "error"
 
 
 @dataclass
@@ -28,27 +25,14 @@ class Durations:
 
 
 @dataclass
-class CallTotals:
-    calls: int = 0
-    wait_s: float = 0.0
-
-
-@dataclass
 class QueueSummary:
     depth: int = 0  # QUEUED jobs
     oldest_queued_at: datetime | None = None  # when the longest-waiting one was queued
 
 
 class MetricsQueries(Protocol):
-    def jobs_by_status_and_type(self) -> dict[tuple[str, str], int]: ...
+    """Jobs by status and task type and the duration histogram come from the dashboard's own
+    aggregates (`store.job_stats`, job_stats_base.py), as one query."""
 
     def queue_summary(self) -> QueueSummary:
         """QUEUED jobs and the earliest "queued since" among them, in one query."""
-
-    def finished_durations(self) -> dict[str, Durations]:
-        """Per task type, over finished jobs that started."""
-
-    def api_call_totals(
-        self, since: datetime | None, until: datetime | None
-    ) -> dict[tuple[str, str], CallTotals]:
-        """Per (platform, OK|ERROR), calls with since <= ts < until (either bound optional)."""

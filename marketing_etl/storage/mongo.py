@@ -7,12 +7,11 @@ log seqs come from an $inc on the job's own document.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
@@ -23,15 +22,20 @@ from marketing_etl.storage.common import (
     job_from_record,
     job_record,
     mutable_fields,
-    parse_sort,
     plain,
     to_utc,
 )
 from marketing_etl.storage.mongo_client import Doc, collections, connect
 from marketing_etl.storage.mongo_fx_rates import MongoRateCache
+from marketing_etl.storage.mongo_job_filter import job_query as _job_query
+from marketing_etl.storage.mongo_job_filter import sort_keys as _sort_keys
+from marketing_etl.storage.mongo_job_pages import MongoJobPages
+from marketing_etl.storage.mongo_job_stats import MongoJobStats
 from marketing_etl.storage.mongo_locks import MongoLocks
 from marketing_etl.storage.mongo_metrics import MongoMetrics
+from marketing_etl.storage.mongo_prune import MongoPruning
 from marketing_etl.storage.mongo_queue import MongoQueue
+from marketing_etl.storage.mongo_rollups import ROLLED_UP, MongoRollups
 from marketing_etl.storage.mongo_schedules import MongoScheduleStore
 
 _NO_ID = {"_id": False}
@@ -44,6 +48,11 @@ _JOB_INDEXES = (
     [("sheet_name", ASCENDING)],
     [("created_at", ASCENDING)],
     [("lease_expires_at", ASCENDING)],
+    # Keyset pages of the jobs list sorted by another field (mongo_job_pages.py).
+    *(
+        [(name, ASCENDING), ("job_id", ASCENDING)]
+        for name in ("status", "task_type", "user_email", "started_at", "finished_at")
+    ),
 )
 
 
@@ -56,10 +65,16 @@ class MongoStore:
         self._calls = collection("api_calls")
         self._tokens = collection("job_tokens")
         self.schedules = MongoScheduleStore(collection("schedules"))
-        self.metrics = MongoMetrics(self._jobs, self._calls)
+        self.metrics = MongoMetrics(self._jobs)
+        self.job_stats = MongoJobStats(self._jobs)
+        self.job_pages = MongoJobPages(self._jobs)
         self.fx_rates = MongoRateCache(collection("fx_rates"))
         self.locks = MongoLocks(collection("locks"))
         self.queue = MongoQueue(self._jobs)
+        self.rollups = MongoRollups(collection("api_call_rollups"), self._calls, collection("rollup_state"))
+        self.pruning = MongoPruning(
+            self._jobs, self._logs, self._calls, self._tokens, collection("maintenance_totals")
+        )
 
     # lifecycle -----------------------------------------------------------------------------
     def init(self) -> None:
@@ -74,6 +89,8 @@ class MongoStore:
         self.schedules.init()
         self.fx_rates.init()
         self.locks.init()
+        self.rollups.init()
+        self.pruning.init()
 
     def close(self) -> None:
         self._client.close()
@@ -226,18 +243,14 @@ class MongoStore:
     # API calls -----------------------------------------------------------------------------
     def record_api_calls(self, calls: Sequence[ApiCall]) -> None:
         if calls:
-            self._calls.insert_many([{**call.model_dump(), "ts": to_utc(call.ts)} for call in calls])
+            docs = [{**call.model_dump(), "ts": to_utc(call.ts), ROLLED_UP: True} for call in calls]
+            self._calls.insert_many(docs)
+            self.rollups.add(calls)
 
     def get_api_calls(self, job_id: str) -> list[ApiCall]:
-        return self._api_calls({"job_id": job_id})
-
-    def api_calls_since(self, since: datetime | None) -> list[ApiCall]:
-        return self._api_calls({} if since is None else {"ts": {"$gte": to_utc(since)}})
-
-    def _api_calls(self, query: Doc) -> list[ApiCall]:
         # _id (an ObjectId) grows with insertion, so it orders calls recorded in the same ms.
-        cursor = self._calls.find(query, _NO_ID).sort([("ts", ASCENDING), ("_id", ASCENDING)])
-        return [ApiCall.model_validate(doc) for doc in cursor]
+        cursor = self._calls.find({"job_id": job_id}, {"_id": False, ROLLED_UP: False})
+        return [ApiCall.model_validate(doc) for doc in cursor.sort([("ts", ASCENDING), ("_id", ASCENDING)])]
 
     # tokens --------------------------------------------------------------------------------
     def put_token(self, job_id: str, ciphertext: bytes, expires_at: datetime | None) -> None:
@@ -264,26 +277,3 @@ class MongoStore:
 
     def purge_expired_tokens(self, now: datetime) -> int:
         return self._tokens.delete_many({"expires_at": {"$lt": to_utc(now)}}).deleted_count
-
-
-def _job_query(flt: JobFilter) -> Doc:
-    exact = {
-        "status": flt.status,
-        "task_type": flt.task_type,
-        "template_name": flt.template_name,
-        "user_email": flt.user_email,
-    }
-    query: Doc = {name: plain(value) for name, value in exact.items() if value is not None}
-    if flt.q:
-        pattern = {"$regex": re.escape(flt.q), "$options": "i"}
-        query["$or"] = [{name: pattern} for name in ("job_id", "user_email", "sheet_name")]
-    if flt.since is not None:
-        query["created_at"] = {"$gte": to_utc(flt.since)}
-    return query
-
-
-def _sort_keys(sort: str) -> list[tuple[str, int]]:
-    field, descending = parse_sort(sort)
-    keys = [(field, DESCENDING if descending else ASCENDING)]
-    # job_id breaks ties so that pages never overlap or skip a job.
-    return keys if field == "job_id" else [*keys, ("job_id", ASCENDING)]

@@ -16,22 +16,26 @@ from sqlalchemy.exc import IntegrityError
 
 from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
 from marketing_etl.storage.common import (
-    NULLABLE_SORT_FIELDS,
     check_group_field,
     check_page,
     first_log_lines,
     job_from_record,
     job_record,
     mutable_fields,
-    parse_sort,
     plain,
 )
 from marketing_etl.storage.sql_busy import BUSY_BUDGET_S, retry_while_busy
 from marketing_etl.storage.sql_fx_rates import SqlRateCache
+from marketing_etl.storage.sql_job_filter import job_conditions as _job_conditions
+from marketing_etl.storage.sql_job_filter import order_by as _order_by
+from marketing_etl.storage.sql_job_pages import SqlJobPages
+from marketing_etl.storage.sql_job_stats import SqlJobStats
 from marketing_etl.storage.sql_locks import SqlLocks
 from marketing_etl.storage.sql_metrics import SqlMetrics
 from marketing_etl.storage.sql_migrate import add_missing_columns
+from marketing_etl.storage.sql_prune import SqlPruning
 from marketing_etl.storage.sql_queue import SqlQueue
+from marketing_etl.storage.sql_rollups import SqlRollups
 from marketing_etl.storage.sql_schedules import SqlScheduleStore
 from marketing_etl.storage.sql_schema import api_calls, create_engine, job_logs, job_tokens, jobs, metadata
 
@@ -46,9 +50,13 @@ class SqlStore:
         self._busy_budget_s = busy_budget_s
         self.schedules = SqlScheduleStore(self._engine)
         self.metrics = SqlMetrics(self._engine)
+        self.job_stats = SqlJobStats(self._engine)
+        self.job_pages = SqlJobPages(self._engine)
         self.fx_rates = SqlRateCache(self._engine)
         self.locks = SqlLocks(self._engine)
         self.queue = SqlQueue(self._engine)
+        self.rollups = SqlRollups(self._engine)
+        self.pruning = SqlPruning(self._engine)
 
     # lifecycle -----------------------------------------------------------------------------
     def init(self) -> None:
@@ -62,6 +70,7 @@ class SqlStore:
             for table in metadata.sorted_tables:
                 for index in table.indexes:
                     conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+        self.rollups.init()
 
     def close(self) -> None:
         self._engine.dispose()
@@ -220,15 +229,14 @@ class SqlStore:
         if calls:
             with self._engine.begin() as conn:
                 conn.execute(sa.insert(api_calls), [call.model_dump() for call in calls])
+                self.rollups.add(conn, calls)
 
     def get_api_calls(self, job_id: str) -> list[ApiCall]:
-        return self._api_calls(api_calls.c.job_id == job_id)
-
-    def api_calls_since(self, since: datetime | None) -> list[ApiCall]:
-        return self._api_calls(sa.true() if since is None else api_calls.c.ts >= since)
-
-    def _api_calls(self, where: sa.ColumnElement[bool]) -> list[ApiCall]:
-        stmt = sa.select(api_calls).where(where).order_by(api_calls.c.ts, api_calls.c.id)
+        stmt = (
+            sa.select(api_calls)
+            .where(api_calls.c.job_id == job_id)
+            .order_by(api_calls.c.ts, api_calls.c.id)
+        )
         with self._engine.connect() as conn:
             return [ApiCall.model_validate(row) for row in conn.execute(stmt).mappings()]
 
@@ -267,38 +275,3 @@ class SqlStore:
     def purge_expired_tokens(self, now: datetime) -> int:
         with self._engine.begin() as conn:
             return conn.execute(sa.delete(job_tokens).where(job_tokens.c.expires_at < now)).rowcount
-
-
-def _job_conditions(flt: JobFilter) -> list[sa.ColumnElement[bool]]:
-    where: list[sa.ColumnElement[bool]] = []
-    exact = {
-        "status": flt.status,
-        "task_type": flt.task_type,
-        "template_name": flt.template_name,
-        "user_email": flt.user_email,
-    }
-    where += [jobs.c[name] == plain(value) for name, value in exact.items() if value is not None]
-    if flt.q:
-        where.append(
-            sa.or_(
-                *(
-                    jobs.c[name].icontains(flt.q, autoescape=True)
-                    for name in ("job_id", "user_email", "sheet_name")
-                )
-            )
-        )
-    if flt.since is not None:
-        where.append(jobs.c.created_at >= flt.since)
-    return where
-
-
-def _order_by(sort: str) -> list[sa.UnaryExpression[Any]]:
-    field, descending = parse_sort(sort)
-    column = jobs.c[field]
-    order = column.desc() if descending else column.asc()
-    if field in NULLABLE_SORT_FIELDS:
-        # Empty sorts as smallest, as on MongoDB. Only on nullable columns: an explicit NULLS
-        # clause on the others would stop PostgreSQL from reading their index backwards.
-        order = order.nulls_last() if descending else order.nulls_first()
-    # job_id breaks ties so that pages never overlap or skip a job.
-    return [order] if field == "job_id" else [order, jobs.c.job_id.asc()]

@@ -56,13 +56,13 @@ def read_config_tab(ctx: JobContext) -> dict[str, Multiplier]:
 def _tab_values(ctx: JobContext, spreadsheet_id: str) -> list[list[Any]] | None:
     try:
         with open_sheets_session(ctx, spreadsheet_id) as session:
-            client, policy = session.client, session.policy
-            sheets = policy.run(ctx, client.get_spreadsheet).get("sheets", [])
+            client, retry = session.client, session.retry
+            sheets = retry.call(client.get_spreadsheet).get("sheets", [])
             titles = [str(sheet.get("properties", {}).get("title", "")) for sheet in sheets]
             title = next((t for t in titles if _fold(t) == _fold(TAB_TITLE)), None)
             if title is None:
                 return None
-            return policy.run(ctx, lambda: client.get_values(quoted(title)))
+            return retry.call(lambda: client.get_values(quoted(title)))
     except CredentialsProblem as exc:
         # The writer stops on this with the fix; failing here would only say it earlier, and
         # would stop a job whose `sheets` destination needs no Google key.

@@ -10,12 +10,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 
+from marketing_etl.api import job_list
 from marketing_etl.models import JobStatus, LogLine
 from tests.api.helpers import DASH_AUTH, fb_body, make_settings, new_job_id, tt_body
 from tests.dashboard.support import CHROMIUM_ARGS, XSS, Server, chromium_path, seed_demo, seed_job, serve
@@ -25,11 +28,12 @@ with contextlib.suppress(ImportError):
     from playwright.sync_api import expect, sync_playwright
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Dialog, Page
+    from playwright.sync_api import Browser, Dialog, Locator, Page, Request, Route
 
 WAIT_MS = 15_000
 DRAWN = re.compile(r"^[1-9]\d*$")  # a chart's canvas data-drawn: its number of points
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+SUMMARY = "/api/dashboard/summary"
 
 
 @pytest.fixture(scope="module")
@@ -213,3 +217,130 @@ def test_screenshots_for_the_readme(page: Page, server: Server, tmp_path: Path) 
     expect(page.locator("#log-state")).to_have_text("(complete)")
     page.screenshot(path=str(images / "dashboard-job-detail.png"), full_page=True)
     assert (images / "dashboard-job-detail.png").stat().st_size > 10_000
+
+
+class InFlight:
+    """The dashboard API requests a page has sent, and the most ever open at once per path."""
+
+    def __init__(self, page: Page) -> None:
+        self.sent: Counter[str] = Counter()
+        self.open: Counter[str] = Counter()
+        self.most_open: Counter[str] = Counter()
+        page.on("request", self._sent)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _sent(self, request: Request) -> None:
+        path = urlsplit(request.url).path
+        if path.startswith("/api/dashboard"):
+            self.sent[path] += 1
+            self.open[path] += 1
+            self.most_open[path] = max(self.most_open[path], self.open[path])
+
+    def _ended(self, request: Request) -> None:
+        path = urlsplit(request.url).path
+        if path.startswith("/api/dashboard"):
+            self.open[path] -= 1
+
+
+def _is_summary(url: str) -> bool:
+    return urlsplit(url).path == SUMMARY
+
+
+def test_a_slow_refresh_shows_a_spinner_and_never_piles_up(page: Page, server: Server) -> None:
+    """The overview refreshes every second here; one refresh's answer is held back while ticks
+    pass and Refresh is clicked twice: one request at a time, a spinner while waiting, the data
+    drawn when the answer comes, and the clicks honoured once after it."""
+    requests = InFlight(page)
+    held: list[Route] = []
+    holding = False
+
+    def hold(route: Route) -> None:
+        if holding:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(_is_summary, hold)
+    page.goto("/dashboard?refresh_s=1")
+    expect(page.locator("#refresh-every")).to_have_text("1 s")
+    expect(page.locator("#overview-cards .card").first).to_contain_text("Total jobs")
+    with page.expect_response(lambda response: _is_summary(response.url)):
+        pass  # a tick refreshes by itself
+
+    holding = True
+    with page.expect_request(lambda request: _is_summary(request.url)):
+        pass
+    expect(page.locator("#loading")).to_be_visible()
+    expect(page.locator("#content")).to_have_attribute("aria-busy", "true")
+    sent_while_held = requests.sent[SUMMARY]
+    seed_job(server.services, new_job_id("slow"), JobStatus.SUCCESS, 0.1)
+    total = server.http.get(SUMMARY).json()["jobs"]["total"]
+    total_card = page.locator("#overview-cards .card .value").first
+    page.click("#refresh")
+    page.click("#refresh")
+    page.wait_for_timeout(2500)  # two more ticks come and go
+    assert len(held) == 1
+    assert requests.sent[SUMMARY] == sent_while_held
+    expect(page.locator("#loading")).to_be_visible()
+    expect(total_card).not_to_have_text(f"{total:,}")  # drawn from the answer still held
+
+    page.uncheck("#auto-refresh")  # from here on only the clicks ask
+    holding = False
+    held.pop().continue_()
+    expect(total_card).to_have_text(f"{total:,}")
+    expect(page.locator("#loading")).to_be_hidden()
+    expect(page.locator("#content")).to_have_attribute("aria-busy", "false")
+    page.wait_for_timeout(1500)
+    assert requests.sent[SUMMARY] == sent_while_held + 1  # both clicks: one more refresh
+    assert max(requests.most_open.values()) == 1, requests.most_open
+
+
+def test_a_failed_refresh_shows_the_error_and_no_spinner(page: Page, server: Server) -> None:
+    page.route(_is_summary, lambda route: route.fulfill(status=503, json={"detail": "The database is busy"}))
+    page.goto("/dashboard")
+    expect(page.locator("#error")).to_have_text("Could not load the dashboard data: The database is busy")
+    expect(page.locator("#content")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#loading")).to_be_hidden()
+    page.unroute(_is_summary)
+    page.click("#refresh")
+    expect(page.locator("#error")).to_be_hidden()
+
+
+def test_jobs_table_pages_with_cursors(page: Page, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Next / Previous send the answer's cursors (keyset pages), the page number follows, and a
+    total past the server's counting cap reads "N+"."""
+    for i in range(7):
+        seed_job(server.services, f"pg-{i}", JobStatus.SUCCESS, 2 + i / 100, sheet_name="Paging sheet")
+    page.goto("/dashboard?q=paging+sheet&page_size=3")
+    rows, info = page.locator("#jobs-table tbody tr"), page.locator("#page-info")
+    next_, prev = page.locator('.pager [data-page="next"]'), page.locator('.pager [data-page="prev"]')
+    expect(info).to_have_text("Page 1 of 3 · 7 jobs")
+    expect(prev).to_be_disabled()
+
+    def turn(button: Locator) -> str:
+        with page.expect_request(lambda r: urlsplit(r.url).path == "/api/dashboard") as request:
+            button.click()
+        return request.value.url
+
+    assert "cursor=" in turn(next_)
+    expect(info).to_have_text("Page 2 of 3 · 7 jobs")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_have_attribute("data-job-id", "pg-3")
+    assert "page=2" in page.url  # a reload asks for the page by number
+    turn(next_)
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-job-id", "pg-6")
+    expect(next_).to_be_disabled()
+    assert "cursor=" in turn(prev)
+    expect(info).to_have_text("Page 2 of 3 · 7 jobs")
+    expect(rows.first).to_have_attribute("data-job-id", "pg-3")
+    turn(prev)
+    expect(info).to_have_text("Page 1 of 3 · 7 jobs")
+    expect(rows.first).to_have_attribute("data-job-id", "pg-0")
+    expect(prev).to_be_disabled()
+
+    monkeypatch.setattr(job_list, "TOTAL_CAP", 5)  # the server runs in this process
+    page.reload()
+    expect(info).to_have_text("Page 1 of 2+ · 5+ jobs")
+

@@ -15,7 +15,8 @@ from marketing_etl.destinations.sheets.batch import resize
 from marketing_etl.destinations.sheets.chunks import BODY_OVERHEAD, group, values_body
 from marketing_etl.destinations.sheets.encode import RowEncoder, serial
 from marketing_etl.destinations.sheets.layout import Tab, append_layout, grid_size
-from marketing_etl.destinations.sheets.retry import RetryPolicy
+from marketing_etl.destinations.sheets.retry import CAP_S, Retryable, classify
+from marketing_etl.http import Backoff
 
 
 @pytest.mark.parametrize(
@@ -72,11 +73,11 @@ def test_chunks_stay_under_the_byte_limit_and_keep_every_row() -> None:
 
 
 def test_backoff_grows_with_jitter_and_honours_retry_after() -> None:
-    policy = RetryPolicy(max_wait_s=600, base_s=1.0, cap_s=64, rng=random.Random(1))
-    for attempt, ceiling in [(0, 1), (3, 8), (10, 64)]:
-        delay = policy.delay_s(attempt, None)
+    backoff, rng = Backoff(first_s=1.0, cap_s=CAP_S), random.Random(1)
+    for failures, ceiling in [(1, 1), (4, 8), (11, 64)]:
+        delay = backoff.pause_s(failures, rng)
         assert ceiling / 2 <= delay <= ceiling
-    assert policy.delay_s(2, 30.0) == 30.0
+    assert classify(Retryable("Google Sheets answered 429.", status=429, retry_after_s=30.0)).wait_s == 30.0
 
 
 def test_append_layout_unites_headers_in_order() -> None:

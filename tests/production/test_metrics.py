@@ -8,8 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from marketing_etl.metrics import CONTENT_TYPE, CallTotalsCache, render
+from marketing_etl.metrics import CONTENT_TYPE, render
 from marketing_etl.models import ApiCall, JobStatus, utcnow
 from marketing_etl.storage import open_store
 from tests.api.helpers import Api, fb_body, make_settings, running_api, tt_body
@@ -57,29 +58,38 @@ def test_metrics_after_some_jobs(api: Api) -> None:
     assert samples['marketing_etl_rate_limit_wait_seconds_total{platform="test"}'] == 0
 
 
-def test_settled_calls_are_counted_once_and_recent_ones_every_scrape(api: Api) -> None:
+def test_call_counters_count_every_call_once_and_never_go_down(api: Api) -> None:
     store = api.services.store
     now = utcnow()
 
-    def record(platform: str, minutes_ago: float, **usage: float) -> None:
+    def record(platform: str, minutes_ago: float, status: int = 200, **usage: float) -> None:
         ts = now - timedelta(minutes=minutes_ago)
-        call = ApiCall(job_id="j", platform=platform, endpoint="/e", http_status=200, duration_ms=1, ts=ts)
+        call = ApiCall(job_id="j", platform=platform, endpoint="/e", http_status=status, duration_ms=1, ts=ts)
         store.record_api_calls([call.model_copy(update={"usage": usage})])
 
     record("sheets", 30, budget_wait_s=2.5)
-    record("facebook", 30, wait_s=1)
-    cache = CallTotalsCache()
-    first = parse(render(store, cache, now))
+    record("facebook", 60 * 24 * 40, wait_s=1)
+    first = parse(render(store, now))
     record("sheets", 1)
-    second = parse(render(store, cache, now + timedelta(seconds=15)))
+    record("facebook", 0, 400)
+    second = parse(render(store, now + timedelta(seconds=15)))
     assert first['marketing_etl_sheets_calls_total{outcome="ok"}'] == 1
     assert second['marketing_etl_sheets_calls_total{outcome="ok"}'] == 2
     assert second['marketing_etl_rate_limit_wait_seconds_total{platform="sheets"}'] == 2.5
+    assert second['marketing_etl_rate_limit_wait_seconds_total{platform="facebook"}'] == 1
     assert second['marketing_etl_api_calls_total{platform="facebook",outcome="ok"}'] == 1
+    assert second['marketing_etl_api_calls_total{platform="facebook",outcome="error"}'] == 1
     # Sheets calls are their own family, not counted again among the ad platform calls.
     assert not any(key.startswith('marketing_etl_api_calls_total{platform="sheets"') for key in second)
-    later = parse(render(store, cache, now + timedelta(hours=1)))
-    assert later['marketing_etl_sheets_calls_total{outcome="ok"}'] == 2
+    # Counters: the raw records going (retention) takes nothing from them.
+    engine = sa.create_engine(api.services.settings.resolved_database_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM api_calls")
+    engine.dispose()
+    later = parse(render(store, now + timedelta(hours=1)))
+    assert {key: later[key] for key in second if "calls_total" in key or "wait" in key} == {
+        key: second[key] for key in second if "calls_total" in key or "wait" in key
+    }
 
 
 def test_oldest_queued_job_age_counts_from_when_it_was_last_queued(tmp_path: Path) -> None:
@@ -89,7 +99,7 @@ def test_oldest_queued_job_age_counts_from_when_it_was_last_queued(tmp_path: Pat
         store.insert_job(make_job("retried", minute=0, queued_at=T0 + timedelta(minutes=20)))
         store.insert_job(make_job("waiting", minute=5))
         store.insert_job(make_job("running", minute=1, status=JobStatus.RUNNING))
-        samples = parse(render(store, CallTotalsCache(), T0 + timedelta(minutes=15, seconds=30)))
+        samples = parse(render(store, T0 + timedelta(minutes=15, seconds=30)))
     finally:
         store.close()
     assert samples["marketing_etl_queue_depth"] == 2

@@ -110,16 +110,3 @@ def test_api_calls_round_trip(store: Store) -> None:
     store.record_api_calls([])
     assert store.get_api_calls("j") == [first, failed]
     assert store.get_api_calls("none") == []
-
-
-def test_api_calls_since_is_inclusive_and_oldest_first(store: Store) -> None:
-    calls = [call("a", 5), call("b", 1), call("a", 3, endpoint="second at 3"), call("c", 3)]
-    store.record_api_calls(calls)
-    assert [c.ts for c in store.api_calls_since(None)] == [calls[1].ts, calls[2].ts, calls[3].ts, calls[0].ts]
-    since = store.api_calls_since(T0 + timedelta(minutes=3))
-    assert [(c.job_id, c.endpoint) for c in since] == [
-        ("a", "second at 3"),
-        ("c", "act_1/insights"),
-        ("a", "act_1/insights"),
-    ]
-    assert store.api_calls_since(T0 + timedelta(minutes=6)) == []

@@ -11,20 +11,21 @@ from typing import Any
 import httpx
 import pytest
 
+from marketing_etl.http import Backoff
 from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.tiktok_api import Dataset, FakeTikTok
 from marketing_etl.services import Services, build_services
 from marketing_etl.settings import Settings
-from marketing_etl.sources.tiktok.client import DEFAULT_TIMEOUT, RetryPolicy
+from marketing_etl.sources.tiktok.client import DEFAULT_TIMEOUT
 from marketing_etl.sources.tiktok.source import TikTokReportSource
 from tests.fakes.server import serve_app
 from tests.plugins import MemoryDestination
 from tests.tiktok import data
 
 TOKEN = "tt-secret-access-token-0123456789abcdef"
-FAST_RETRY = RetryPolicy(max_attempts=4, base_s=0.01, cap_s=0.05)
+FAST_RETRY = Backoff(first_s=0.01, cap_s=0.05, max_attempts=4)
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Harness:
     services: Services | None = None
 
     def start(
-        self, retry: RetryPolicy = FAST_RETRY, timeout: httpx.Timeout = DEFAULT_TIMEOUT, **settings: Any
+        self, retry: Backoff = FAST_RETRY, timeout: httpx.Timeout = DEFAULT_TIMEOUT, **settings: Any
     ) -> Services:
         """Services whose product/creative sources talk to the fake. The call budget is set
         high unless a test sets it, so tests never wait on each other's calls."""

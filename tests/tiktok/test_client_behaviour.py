@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 
 from marketing_etl import jobs
+from marketing_etl.http import Backoff
 from marketing_etl.models import JobStatus
 from marketing_etl.runner import run_job
-from marketing_etl.sources.tiktok.client import RetryPolicy
 from tests.tiktok import data
 from tests.tiktok.conftest import TOKEN, Harness, serve
 
@@ -68,7 +68,7 @@ def test_tiktok_faults_are_retried(tiktok: Harness) -> None:
 
 def test_timeouts_are_retried_then_reported(tmp_path: Path) -> None:
     for harness in serve(tmp_path, data.small(), latency_s=0.5):
-        harness.start(retry=RetryPolicy(max_attempts=2, base_s=0.01), timeout=httpx.Timeout(0.1))
+        harness.start(retry=Backoff(first_s=0.01, max_attempts=2), timeout=httpx.Timeout(0.1))
         assert harness.run("slow") is JobStatus.FAILED
         assert harness.job("slow").message.startswith(
             "TikTok kept failing on /gmv_max/store/list/ (no answer (ReadTimeout)); retry the job later."
@@ -170,7 +170,7 @@ def _cancel_when(harness: Harness, job_id: str, calls_seen: int) -> _Watcher:
 
 
 def test_cancel_interrupts_a_throttling_backoff(tiktok: Harness) -> None:
-    services = tiktok.start(retry=RetryPolicy(max_attempts=50, base_s=2.0, cap_s=30.0))
+    services = tiktok.start(retry=Backoff(first_s=2.0, cap_s=30.0, max_attempts=50))
     tiktok.fake.fail_next(50, 40100)
     tiktok.queue("cancel-wait")
     watcher = _cancel_when(tiktok, "cancel-wait", calls_seen=2)

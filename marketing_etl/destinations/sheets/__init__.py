@@ -1,4 +1,4 @@
-"""Google Sheets destination: service-account auth, one retry policy, idempotent chunked writes."""
+"""Google Sheets destination: service-account auth, one retry rule, idempotent chunked writes."""
 
 from marketing_etl.destinations.sheets.destination import SheetsDestination, SheetsOptions
 

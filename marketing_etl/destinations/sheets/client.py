@@ -1,12 +1,11 @@
-"""A thin Sheets API v4 client over httpx: auth header, quota budget, timeouts, error mapping,
-and an ApiCall record for every request. It never retries by itself: callers wrap operations
-in the one RetryPolicy (retry.py), so a compound step (read, then change) is retried whole.
+"""A thin Sheets API v4 client: auth header, quota budget, error mapping, over the shared
+client factory (timeouts, one ApiCall per request). It never retries by itself: callers wrap
+operations in the Sheets retrier (retry.py), so a compound step (read, then change) is retried whole.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import httpx
@@ -17,7 +16,7 @@ from marketing_etl.destinations.sheets.a1 import path_segment
 from marketing_etl.destinations.sheets.auth import ServiceAccount, refresh_token
 from marketing_etl.destinations.sheets.retry import Retryable
 from marketing_etl.errors import AccessDenied, UserError
-from marketing_etl.models import ApiCall
+from marketing_etl.http import Answer, ApiClient, NoAnswer, retry_after_s
 from marketing_etl.ratelimit import Budget, Limit, acquire
 
 # Google gives up on a request after 180 s; wait a little longer before calling it lost.
@@ -35,7 +34,7 @@ class SheetsClient:
         self,
         ctx: JobContext,
         account: ServiceAccount,
-        http: httpx.Client,
+        api: ApiClient,
         *,
         budget: Budget,
         spreadsheet_id: str,
@@ -43,7 +42,7 @@ class SheetsClient:
         settings = ctx.settings
         self._ctx = ctx
         self._account = account
-        self._http = http
+        self._api = api
         self._budget = budget
         self._limits = [Limit(settings.sheets_writes_per_minute, 60.0)]
         self._max_wait_s = float(settings.sheets_max_wait_s)
@@ -99,54 +98,36 @@ class SheetsClient:
         )
         self._ctx.check_cancel()
         try:
-            token = refresh_token(self._account, self._http)
+            token = refresh_token(self._account, self._api.http)
         except google_exceptions.TransportError as exc:
             raise Retryable(f"Google's token server could not be reached ({exc}).", status=None) from exc
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        endpoint = f"{method} /v4/spreadsheets/{{id}}{template}"
-        started = time.monotonic()
+        usage: dict[str, float] = {"request_bytes": len(body or b"")}
+        if waited:
+            usage["budget_wait_s"] = round(waited, 3)
         try:
-            response = self._http.request(
-                method, self._base + path, params=params, content=body, headers=headers, timeout=TIMEOUT
+            answer = self._api.send(
+                method, self._base + path, _read,
+                endpoint=f"{method} /v4/spreadsheets/{{id}}{template}", usage=usage,
+                params=params, content=body,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
             )
-        except httpx.HTTPError as exc:
-            self._record(endpoint, None, started, waited, len(body or b""), f"{type(exc).__name__}: {exc}")
-            raise Retryable(
-                f"Google Sheets did not answer ({type(exc).__name__}).", status=None
-            ) from exc
-        sent = len(body or b"")
-        if response.is_success:
-            self._record(endpoint, response.status_code, started, waited, sent, None)
-            answer: Json = response.json() if response.content else {}
-            return answer
-        message = _google_message(response)
-        self._record(endpoint, response.status_code, started, waited, sent, message)
-        raise self._error(response, message)
+        except NoAnswer as exc:
+            raise Retryable(f"Google Sheets did not answer ({exc.cause_name}).", status=None) from exc
+        if answer.error is not None:
+            raise self._error(answer.response, answer.error)
+        result: Json = answer.response.json() if answer.response.content else {}
+        return result
 
     def _budget_note(self, seconds: float) -> None:
         self._ctx.progress(
             None, f"Waiting {seconds:.1f} s for the shared Google Sheets budget (other jobs are writing)."
         )
 
-    def _record(
-        self, endpoint: str, status: int | None, started: float, waited: float, sent: int, error: str | None
-    ) -> None:
-        usage: dict[str, float] = {"request_bytes": sent}
-        if waited:
-            usage["budget_wait_s"] = round(waited, 3)
-        self._ctx.record_api_call(
-            ApiCall(
-                job_id=self._ctx.job_id, platform=PLATFORM, endpoint=endpoint, http_status=status,
-                duration_ms=round((time.monotonic() - started) * 1000, 1), usage=usage, error=error,
-            )
-        )
-
     def _error(self, response: httpx.Response, message: str) -> Exception:
         status = response.status_code
         if status in RETRY_STATUSES or _is_rate_limit(response):
-            retry_after = _retry_after_s(response)
             return Retryable(f"Google Sheets answered {status} ({message}).", status=status,
-                             retry_after_s=retry_after)
+                             retry_after_s=retry_after_s(response.headers))
         if status == 401 and self._token_refusals < MAX_TOKEN_REFUSALS:
             self._token_refusals += 1
             # Drop the refused token so the next attempt fetches a new one.
@@ -171,6 +152,10 @@ class SheetsClient:
         return UserError(f"Google Sheets refused the request: {message}")
 
 
+def _read(response: httpx.Response) -> Answer:
+    return Answer(response, None if response.is_success else _google_message(response))
+
+
 def _google_message(response: httpx.Response) -> str:
     try:
         error = response.json().get("error", {})
@@ -193,12 +178,3 @@ def _is_rate_limit(response: httpx.Response) -> bool:
     return error.get("status") == "RESOURCE_EXHAUSTED" or bool(
         reasons & {"rateLimitExceeded", "userRateLimitExceeded"}
     )
-
-
-def _retry_after_s(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
-

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+import httpx
+
 from marketing_etl.context import JobContext
 from marketing_etl.destinations.sheets.auth import (
     HOW_TO_CONFIGURE,
@@ -35,6 +37,7 @@ class SheetsOptions:
     status_interval_s: float = STATUS_INTERVAL_S
     page_cells: int = PAGE_CELLS
     rng: random.Random = field(default_factory=random.Random)
+    transport: httpx.BaseTransport | None = None  # in-process tests (httpx.MockTransport)
 
 
 class SheetsDestination:
@@ -56,7 +59,8 @@ class SheetsDestination:
         options = self.options
         try:
             with open_sheets_session(
-                ctx, spreadsheet_id, backoff_base_s=options.backoff_base_s, rng=options.rng
+                ctx, spreadsheet_id,
+                backoff_base_s=options.backoff_base_s, rng=options.rng, transport=options.transport,
             ) as session:
                 status = (
                     StatusTab(ctx, session.client, interval_s=options.status_interval_s)
@@ -64,7 +68,7 @@ class SheetsDestination:
                     else None
                 )
                 writer = SheetWriter(
-                    ctx, session.client, session.policy,
+                    ctx, session.client, session.retry,
                     chunk_bytes=options.chunk_bytes, page_cells=options.page_cells, status=status,
                 )
                 rows = writer.write(report)

@@ -1,23 +1,21 @@
-"""The one retry policy for Google Sheets calls.
+"""How Google Sheets calls are retried (the rule the shared retry helper runs).
 
 429, 5xx, 408, timeouts and dropped connections are retried with jittered exponential backoff
-until the waits would add up to more than SHEETS_MAX_WAIT_S. Only idempotent operations are
-retried (values at explicit ranges, absolute grid sizes, structure changes re-planned from a
-fresh read), so a request that Google applied but answered with an error is harmless to repeat.
-Waits go through ctx.wait(), so a cancel interrupts them.
+(or after Google's Retry-After) until the waits would add up to more than SHEETS_MAX_WAIT_S.
+Only idempotent operations are retried (values at explicit ranges, absolute grid sizes, structure
+changes re-planned from a fresh read), so a request that Google applied but answered with an
+error is harmless to repeat.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TypeVar
 
 from marketing_etl.context import JobContext
 from marketing_etl.errors import RateLimited, TransientError
+from marketing_etl.http import FATAL, Backoff, Decision, Failed, Kind, Retrier, RetryRule
 
-T = TypeVar("T")
+CAP_S = 64.0
 
 
 class Retryable(TransientError):
@@ -29,41 +27,38 @@ class Retryable(TransientError):
         self.retry_after_s = retry_after_s
 
 
-@dataclass
-class RetryPolicy:
-    max_wait_s: float
-    base_s: float = 1.0
-    cap_s: float = 64.0
-    rng: random.Random = field(default_factory=random.Random)
+def sheets_retrier(
+    ctx: JobContext, *, max_wait_s: float, backoff_base_s: float, rng: random.Random | None
+) -> Retrier:
+    def announce(failed: Failed) -> None:
+        ctx.progress(None, f"{_said(failed)} Retrying in {failed.pause_s:.1f} s.")
 
-    def delay_s(self, attempt: int, retry_after_s: float | None) -> float:
-        if retry_after_s is not None:
-            return retry_after_s
-        ceiling = min(self.cap_s, self.base_s * 2.0**attempt)
-        # Half fixed, half random: workers hit by the same 429 spread out instead of colliding.
-        return ceiling / 2 + self.rng.random() * ceiling / 2
-
-    def run(self, ctx: JobContext, operation: Callable[[], T]) -> T:
-        waited = 0.0
-        attempt = 0
-        while True:
-            try:
-                return operation()
-            except Retryable as exc:
-                pause = self.delay_s(attempt, exc.retry_after_s)
-                if waited + pause > self.max_wait_s:
-                    raise _gave_up(exc, waited) from exc
-                ctx.progress(None, f"{exc.user_message} Retrying in {pause:.1f} s.")
-                ctx.wait(pause)
-                waited += pause
-                attempt += 1
+    rule = RetryRule(
+        classify=classify,
+        give_up=_gave_up,
+        backoff=Backoff(first_s=backoff_base_s, cap_s=CAP_S),
+        max_wait_s=max_wait_s,
+        announce=announce,
+    )
+    return Retrier(rule, ctx.wait, rng)
 
 
-def _gave_up(exc: Retryable, waited: float) -> TransientError:
+def classify(error: BaseException) -> Decision:
+    if isinstance(error, Retryable):
+        return Decision(Kind.TRANSIENT, error.retry_after_s)
+    return FATAL
+
+
+def _said(failed: Failed) -> str:
+    assert isinstance(failed.error, Retryable)  # the only error `classify` retries
+    return failed.error.user_message
+
+
+def _gave_up(failed: Failed) -> TransientError:
     message = (
-        f"{exc.user_message} Google Sheets kept refusing for {waited:.0f} s "
+        f"{_said(failed)} Google Sheets kept refusing for {failed.waited_s:.0f} s "
         "(the SHEETS_MAX_WAIT_S limit), so the job stopped."
     )
-    if exc.status == 429:
+    if isinstance(failed.error, Retryable) and failed.error.status == 429:
         return RateLimited(message)
     return TransientError(message)

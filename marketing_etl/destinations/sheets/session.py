@@ -1,6 +1,6 @@
-"""One way to open a Sheets session for a job: the service account, the shared call budget, an
-httpx client and the Sheets retry policy, for the writer and for readers of the target
-spreadsheet (the currency config tab) alike."""
+"""One way to open a Sheets session for a job: the service account, the shared call budget, a
+client from the shared factory and the Sheets retrier, for the writer and for readers of the
+target spreadsheet (the currency config tab) alike."""
 
 from __future__ import annotations
 
@@ -13,15 +13,16 @@ import httpx
 
 from marketing_etl.context import JobContext
 from marketing_etl.destinations.sheets.auth import load_service_account
-from marketing_etl.destinations.sheets.client import SheetsClient
-from marketing_etl.destinations.sheets.retry import RetryPolicy
+from marketing_etl.destinations.sheets.client import PLATFORM, TIMEOUT, SheetsClient
+from marketing_etl.destinations.sheets.retry import sheets_retrier
+from marketing_etl.http import Retrier, open_client
 from marketing_etl.ratelimit import open_budget
 
 
 @dataclass(frozen=True)
 class SheetsSession:
     client: SheetsClient
-    policy: RetryPolicy
+    retry: Retrier
 
 
 @contextmanager
@@ -31,17 +32,19 @@ def open_sheets_session(
     *,
     backoff_base_s: float = 1.0,
     rng: random.Random | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> Iterator[SheetsSession]:
     """Raises CredentialsProblem when the service-account key is missing or unusable."""
     settings = ctx.settings
     account = load_service_account(settings.google_credentials_path)
-    policy = RetryPolicy(
-        max_wait_s=float(settings.sheets_max_wait_s), base_s=backoff_base_s, rng=rng or random.Random()
+    retry = sheets_retrier(
+        ctx, max_wait_s=float(settings.sheets_max_wait_s), backoff_base_s=backoff_base_s, rng=rng
     )
-    with httpx.Client() as http:
+    # No base URL: the same client also asks the key's own token_uri for access tokens.
+    with open_client(ctx, PLATFORM, timeout=TIMEOUT, transport=transport) as api:
         client = SheetsClient(
-            ctx, account, http,
+            ctx, account, api,
             budget=open_budget(settings.broker_url, namespace="sheets"),
             spreadsheet_id=spreadsheet_id,
         )
-        yield SheetsSession(client, policy)
+        yield SheetsSession(client, retry)

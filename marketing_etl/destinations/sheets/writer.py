@@ -1,8 +1,8 @@
 """One job's write into one tab: spool, take the tab, plan, check limits, shape it, write values.
 
 The rows are spooled first (fetching them may take long), then the job waits to be the tab's one
-writer (tab_lock.py) before it reads where to write. Every step is idempotent, so the retry
-policy may repeat any of them, and the job's checkpoint records where the report's rows go and
+writer (tab_lock.py) before it reads where to write. Every step is idempotent, so the Sheets
+retrier may repeat any of them, and the job's checkpoint records where the report's rows go and
 how many are already there: a retried job (a new attempt) checks that those rows are still there
 (resume.py) and continues at the next row instead of writing the same rows again.
 """
@@ -22,11 +22,11 @@ from marketing_etl.destinations.sheets.chunks import group, values_body
 from marketing_etl.destinations.sheets.client import SheetsClient
 from marketing_etl.destinations.sheets.encode import RowEncoder, placed
 from marketing_etl.destinations.sheets.layout import Layout, Workbook
-from marketing_etl.destinations.sheets.retry import RetryPolicy
 from marketing_etl.destinations.sheets.spool import Spool, spool_rows
 from marketing_etl.destinations.sheets.status_tab import StatusTab
 from marketing_etl.destinations.sheets.tab_lock import TabLock
 from marketing_etl.errors import EtlError, FatalError, JobCancelled
+from marketing_etl.http import Retrier
 from marketing_etl.plugins import Report
 
 CHECKPOINT_KEY = "sheets"
@@ -69,7 +69,7 @@ class SheetWriter:
         self,
         ctx: JobContext,
         client: SheetsClient,
-        policy: RetryPolicy,
+        retry: Retrier,
         *,
         chunk_bytes: int,
         page_cells: int,
@@ -77,7 +77,7 @@ class SheetWriter:
     ) -> None:
         self._ctx = ctx
         self._client = client
-        self._policy = policy
+        self._retry = retry
         self._chunk_bytes = chunk_bytes
         self._page_cells = page_cells
         self._status = status
@@ -98,7 +98,7 @@ class SheetWriter:
 
     def _write_spooled(self, names: list[str], kinds: list[str], spool: Spool, lock: TabLock) -> int:
         self._ctx.progress(FIRST_PERCENT, f"Reading spreadsheet {self._client.spreadsheet_id}")
-        workbook = self._policy.run(self._ctx, lambda: layout.read_workbook(self._client))
+        workbook = self._retry.call(lambda: layout.read_workbook(self._client))
         saved = self._saved(names)
         if saved is not None and (not self.overwrite or saved.rows_total == spool.rows):
             saved = self._verified(workbook, saved, spool, kinds)
@@ -124,7 +124,7 @@ class SheetWriter:
             return saved
         tab = workbook.find(self.title)
         first, last = saved.start_row, saved.next_row - 1
-        problem = self._policy.run(self._ctx, lambda: resume.block_problem(
+        problem = self._retry.call(lambda: resume.block_problem(
             self._client, tab, first_row=first, last_row=last, rows_done=saved.rows_done,
             spool=spool, kinds=kinds, positions=saved.positions,
         ))
@@ -136,8 +136,8 @@ class SheetWriter:
                 f"{problem}. All {spool.rows:,} rows are written again, {where}.", "WARNING",
             )
             return None
-        bottom = self._policy.run(
-            self._ctx, lambda: layout.last_filled_row(self._client, tab, self._page_cells)
+        bottom = self._retry.call(
+            lambda: layout.last_filled_row(self._client, tab, self._page_cells)
         )
         if bottom > last:
             self._ctx.log(
@@ -189,9 +189,9 @@ class SheetWriter:
         tab = workbook.find(self.title)
         if self.overwrite or tab is None:
             return layout.fresh_layout(names)
-        header = self._policy.run(self._ctx, lambda: layout.read_header(self._client, tab))
-        last = self._policy.run(
-            self._ctx, lambda: layout.last_filled_row(self._client, tab, self._page_cells)
+        header = self._retry.call(lambda: layout.read_header(self._client, tab))
+        last = self._retry.call(
+            lambda: layout.last_filled_row(self._client, tab, self._page_cells)
         )
         return layout.append_layout(header, last, names)
 
@@ -257,7 +257,7 @@ class SheetWriter:
             self._client.batch_update(requests)
             return sheet_id
 
-        return self._policy.run(self._ctx, send)
+        return self._retry.call(send)
 
     def _write_values(self, progress: Progress, spool: Spool, encoder: RowEncoder, lock: TabLock) -> None:
         plan = progress.layout
@@ -270,7 +270,7 @@ class SheetWriter:
             first = progress.next_row
             target = cell_range(self.title, first, first + len(rows) - 1, plan.width)
             body = values_body(target, rows, encoder.value_input_option)
-            self._policy.run(self._ctx, partial(self._client.batch_update_values, body))
+            self._retry.call(partial(self._client.batch_update_values, body))
             progress.rows_done += len(rows)
             progress.next_row += len(rows)
             self._ctx.save_checkpoint(**{CHECKPOINT_KEY: asdict(progress)})

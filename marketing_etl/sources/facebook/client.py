@@ -1,8 +1,8 @@
-"""The one HTTP client for the Graph API, with its one retry policy.
+"""The one HTTP client for the Graph API, over the shared client factory and retry helper.
 
 Every call: cancel check, request (token in the Authorization header, never in a URL), usage
-headers parsed (errors included), an ApiCall recorded with the path only, then
-success -> pacing; throttling -> wait (RateLimiter); transient -> jittered backoff, bounded;
+headers parsed (errors included) into the ApiCall recorded with the path only, then
+success -> pacing; throttling and transient failures -> the Facebook retry rule (retry.py);
 anything else -> the job's exception (graph_errors.to_exception).
 """
 
@@ -10,25 +10,28 @@ from __future__ import annotations
 
 import contextvars
 import json
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
 
 from marketing_etl.context import JobContext
-from marketing_etl.errors import FatalError, TransientError
-from marketing_etl.models import ApiCall
-from marketing_etl.sources.facebook.graph_errors import Failure, parse_error, to_exception
+from marketing_etl.errors import FatalError
+from marketing_etl.http import open_client
+from marketing_etl.sources.facebook.graph_errors import Failure, GraphError, parse_error, to_exception
+from marketing_etl.sources.facebook.retry import GraphFailure, graph_retrier
 from marketing_etl.sources.facebook.throttle import FacebookTuning, RateLimiter
 from marketing_etl.sources.facebook.usage import Usage, parse_usage
 
 PLATFORM = "facebook"
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)  # sync insights can take a minute to answer
 _SLEEP_SLICE_S = 0.5
+_RETRIED = frozenset({Failure.THROTTLED, Failure.TRANSIENT})
 
 Params = Mapping[str, Any]
 T = TypeVar("T")
@@ -39,20 +42,29 @@ class FetchAborted(Exception):
 
 
 class GraphClient:
-    def __init__(self, ctx: JobContext, tuning: FacebookTuning, concurrency: int) -> None:
+    def __init__(
+        self,
+        ctx: JobContext,
+        tuning: FacebookTuning,
+        concurrency: int,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         settings = ctx.settings
         self._ctx = ctx
-        self._tuning = tuning
         self._prefix = f"/{settings.facebook_api_version}"
         self.page_size = settings.facebook_page_size
         self.aborted = threading.Event()
-        self._http = httpx.Client(
+        self._api = open_client(
+            ctx,
+            PLATFORM,
             base_url=settings.facebook_graph_url.rstrip("/"),
             timeout=TIMEOUT,
             headers={"Authorization": f"Bearer {ctx.access_token}"},
             # Each account stream has one request in flight; the metadata reads of accounts
             # whose insights are done can overlap them.
             limits=httpx.Limits(max_connections=2 * concurrency, max_keepalive_connections=2 * concurrency),
+            transport=transport,
         )
         self._ahead = ThreadPoolExecutor(2 * concurrency, thread_name_prefix=f"fb-ahead-{ctx.job_id}")
         self.limiter = RateLimiter(
@@ -61,10 +73,11 @@ class GraphClient:
             max_wait_s=settings.facebook_max_wait_s,
             seconds_per_minute=tuning.seconds_per_minute,
         )
+        self._retry = graph_retrier(self.limiter, tuning, self.sleep)
 
     def close(self) -> None:
         self._ahead.shutdown(wait=True, cancel_futures=True)
-        self._http.close()
+        self._api.close()
 
     def get(self, path: str, params: Params, *, account_id: str) -> dict[str, Any]:
         return self._call("GET", path, params, account_id)
@@ -117,59 +130,48 @@ class GraphClient:
 
     def _call(self, method: str, path: str, params: Params, account_id: str) -> dict[str, Any]:
         url = f"{self._prefix}/{path}"
-        transient_failures = throttles = 0
-        while True:
-            self._check_running()
-            started = time.monotonic()
-            try:
-                response = self._send(method, url, _encode(params))
-            except httpx.TransportError as exc:
-                no_usage = Usage(account_id=account_id)
-                self._record(url, None, started, no_usage, f"no response: {type(exc).__name__}")
-                transient_failures += 1
-                self._back_off(transient_failures, f"no response ({type(exc).__name__})")
-                continue
-            usage = parse_usage(response.headers, account_id)
-            body = _body(response)
-            error = parse_error(response.status_code, body)
-            self._record(url, response.status_code, started, usage, error.describe() if error else None)
-            if error is None:
-                self.limiter.after_success(usage, account_id)
-                return body  # type: ignore[return-value]  # parse_error checked it is a mapping
-            if error.kind is Failure.THROTTLED:
-                throttles += 1
-                self.limiter.after_throttle(usage, throttles, account_id)
-            elif error.kind is Failure.TRANSIENT:
-                transient_failures += 1
-                self._back_off(transient_failures, error.describe()[:200])
-            else:
-                raise to_exception(error, account_id)
+        return self._retry.call(partial(self._attempt, method, url, _encode(params), account_id))
 
-    def _send(self, method: str, url: str, params: dict[str, str]) -> httpx.Response:
-        if method == "GET":
-            return self._http.get(url, params=params)
-        return self._http.post(url, data=params)
-
-    def _back_off(self, failures: int, what: str) -> None:
-        if failures > self._tuning.transient_retries:
-            raise TransientError(
-                f"Facebook kept failing ({what}) after {failures} attempts; try the job again later."
-            )
-        ceiling = min(self._tuning.transient_cap_s, self._tuning.transient_base_s * 2 ** (failures - 1))
-        self.sleep(ceiling * random.uniform(0.5, 1.0))  # jitter: parallel accounts do not retry in step
-
-    def _record(self, url: str, status: int | None, started: float, usage: Usage, error: str | None) -> None:
-        self._ctx.record_api_call(
-            ApiCall(
-                job_id=self._ctx.job_id,
-                platform=PLATFORM,
-                endpoint=url,
-                http_status=status,
-                duration_ms=round((time.monotonic() - started) * 1000, 1),
-                usage=usage.as_record(),
-                error=error,
-            )
+    def _attempt(self, method: str, url: str, params: dict[str, str], account_id: str) -> dict[str, Any]:
+        self._check_running()
+        reading = self._api.send(
+            method,
+            url,
+            partial(_read, account_id=account_id),
+            endpoint=url,
+            usage=Usage(account_id=account_id).as_record(),
+            params=params if method == "GET" else None,
+            data=None if method == "GET" else params,
         )
+        failure = reading.failure
+        if failure is None:
+            self.limiter.after_success(reading.figures, account_id)
+            return reading.body
+        if failure.kind in _RETRIED:
+            raise GraphFailure(failure, reading.figures, account_id)
+        raise to_exception(failure, account_id)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    body: dict[str, Any]
+    figures: Usage
+    failure: GraphError | None
+
+    @property
+    def usage(self) -> dict[str, Any]:
+        return self.figures.as_record()
+
+    @property
+    def error(self) -> str | None:
+        return self.failure.describe() if self.failure else None
+
+
+def _read(response: httpx.Response, *, account_id: str) -> _Reading:
+    body = _body(response)
+    failure = parse_error(response.status_code, body)
+    usage = parse_usage(response.headers, account_id)
+    return _Reading(body if isinstance(body, dict) else {}, usage, failure)
 
 
 def _next_cursor(body: Mapping[str, Any], seen: set[str], what: str) -> str | None:

@@ -16,6 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
+import httpx
+
 from marketing_etl.context import JobContext
 from marketing_etl.models import Account
 from marketing_etl.sources.facebook.account_info import read_account_info
@@ -37,11 +39,18 @@ PROGRESS_FROM, PROGRESS_TO = 5, 90
 
 class ReportFetch:
     def __init__(
-        self, ctx: JobContext, plan: ReportPlan, tuning: FacebookTuning, meta: dict[str, Any]
+        self,
+        ctx: JobContext,
+        plan: ReportPlan,
+        tuning: FacebookTuning,
+        meta: dict[str, Any],
+        *,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._ctx = ctx
         self._plan = plan
         self._tuning = tuning
+        self._transport = transport
         self._accounts = ctx.spec.accounts
         self._skipped: list[str] = meta.setdefault("skipped_accounts", [])
         self._meta = meta
@@ -52,7 +61,7 @@ class ReportFetch:
         """Lazily: nothing is fetched until the destination starts reading."""
         windows = date_windows(self._plan, self._ctx.spec.start_date, self._ctx.spec.end_date)
         tasks = [(window, index) for window in windows for index in range(len(self._accounts))]
-        client = GraphClient(self._ctx, self._tuning, self._concurrency)
+        client = GraphClient(self._ctx, self._tuning, self._concurrency, transport=self._transport)
         pool = ThreadPoolExecutor(self._concurrency, thread_name_prefix=f"fb-{self._ctx.job_id}")
         try:
             fetcher = InsightsFetcher(client, self._plan, self._tuning)

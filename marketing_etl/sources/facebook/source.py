@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import difflib
 
+import httpx
+
 from marketing_etl.context import JobContext
 from marketing_etl.errors import InvalidRequest
 from marketing_etl.models import JobSpec
@@ -31,8 +33,11 @@ from marketing_etl.validation import FieldProblem
 
 
 class FacebookSource:
-    def __init__(self, tuning: FacebookTuning | None = None) -> None:
+    def __init__(
+        self, tuning: FacebookTuning | None = None, *, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self._tuning = tuning or FacebookTuning()
+        self._transport = transport  # in-process tests (httpx.MockTransport)
 
     def validate(self, spec: JobSpec) -> list[FieldProblem]:
         if not spec.template_name:
@@ -63,7 +68,7 @@ class FacebookSource:
         plan = plan_report(template, ctx.spec.selected_fields)
         meta: dict[str, object] = {"platform": "facebook", "template": template.name}
         meta.update(money_meta(plan, ctx.spec))
-        rows = ReportFetch(ctx, plan, self._tuning, meta).rows()
+        rows = ReportFetch(ctx, plan, self._tuning, meta, transport=self._transport).rows()
         return Report([Column(c.header, c.kind) for c in plan.columns], rows, meta)
 
 

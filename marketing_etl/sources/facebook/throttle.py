@@ -2,9 +2,10 @@
 
 From 75 % usage the next call of that account is delayed a little, more as usage nears 100 %.
 A throttling error waits for `estimated_time_to_regain_access` (minutes), else the account
-usage's `reset_time_duration` (seconds), else an exponential backoff. All waits of a job share
-one budget (FACEBOOK_MAX_WAIT_S) of wall-clock time: when the next wait would pass it, the job
-fails with RateLimited instead of waiting for nothing.
+usage's `reset_time_duration` (seconds), else an exponential backoff (the shared retry helper
+runs those waits, retry.py). All waits of a job share one budget (FACEBOOK_MAX_WAIT_S) of
+wall-clock time: when the next wait would pass it, the job fails with RateLimited instead of
+waiting for nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import timedelta
 
 from marketing_etl.context import JobContext
 from marketing_etl.errors import RateLimited
+from marketing_etl.http import Backoff
 from marketing_etl.sources.facebook.usage import Usage
 
 log = logging.getLogger(__name__)
@@ -69,34 +71,38 @@ class RateLimiter:
             wait_s = max(0.05, share) * self._minute_s
         else:
             return
-        if self._book(wait_s):
+        if self.book(wait_s):
             log.info("Facebook usage for %s is at %.0f%%; pausing %.1f s", account, usage.highest_pct, wait_s)
             self._sleep(wait_s)
 
-    def after_throttle(self, usage: Usage, attempt: int, account: str) -> None:
-        """Wait out a throttling error, or raise RateLimited when the job's budget is spent."""
-        wait_s = self._throttle_wait_s(usage, attempt)
-        if not self._book(wait_s):
-            raise RateLimited(
-                f"Facebook kept rate-limiting this job (ad account {account}) for longer than the "
-                f"{_minutes(self._max_wait_s)} it may wait (FACEBOOK_MAX_WAIT_S). Try again later, "
-                "or with fewer accounts or a shorter date range.",
-                retry_after_s=wait_s,
-            )
-        until = self._ctx.now() + timedelta(seconds=wait_s)
-        self._ctx.progress(
-            None, f"Waiting for the Facebook rate limit until {until:%H:%M} UTC (ad account {account})"
-        )
-        self._sleep(wait_s)
-
-    def _throttle_wait_s(self, usage: Usage, attempt: int) -> float:
+    def requested_wait_s(self, usage: Usage) -> float | None:
+        """The wait Facebook names for a throttled account; None leaves it to the backoff."""
         if usage.regain_access_min:
             return usage.regain_access_min * self._minute_s
         if usage.reset_time_s:
             return usage.reset_time_s * self._minute_s / 60
-        return min(BACKOFF_CAP_MIN, 2.0 ** (attempt - 1)) * self._minute_s
+        return None
 
-    def _book(self, wait_s: float) -> bool:
+    @property
+    def backoff(self) -> Backoff:
+        """For throttling Facebook gave no time for: a minute, doubling, up to BACKOFF_CAP_MIN."""
+        return Backoff(first_s=self._minute_s, cap_s=BACKOFF_CAP_MIN * self._minute_s, jitter=False)
+
+    def announce_wait(self, wait_s: float, account: str) -> None:
+        until = self._ctx.now() + timedelta(seconds=wait_s)
+        self._ctx.progress(
+            None, f"Waiting for the Facebook rate limit until {until:%H:%M} UTC (ad account {account})"
+        )
+
+    def over_budget(self, wait_s: float, account: str) -> RateLimited:
+        return RateLimited(
+            f"Facebook kept rate-limiting this job (ad account {account}) for longer than the "
+            f"{_minutes(self._max_wait_s)} it may wait (FACEBOOK_MAX_WAIT_S). Try again later, "
+            "or with fewer accounts or a shorter date range.",
+            retry_after_s=wait_s,
+        )
+
+    def book(self, wait_s: float) -> bool:
         """Count a wait against the budget as wall-clock time: waits of several account
         threads that overlap are counted once."""
         with self._lock:

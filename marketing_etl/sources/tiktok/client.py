@@ -2,31 +2,30 @@
 
 Every read is a GET with list and object parameters JSON-encoded in the query string and the
 token in the Access-Token header. TikTok answers HTTP 200 even for errors, so the body's `code`
-decides: throttling and TikTok-side faults are retried with jittered exponential backoff, anything
-else ends the job with TikTok's message. Before every attempt the client checks for cancel and
-takes one call from the advertiser's budget, which every job and worker shares.
+decides (codes.py): throttling and TikTok-side faults are retried by the shared retry helper with
+jittered exponential backoff, anything else ends the job with TikTok's message. Before every
+attempt the client checks for cancel and takes one call from the advertiser's budget, which every
+job and worker shares; its waits count against TIKTOK_MAX_WAIT_S with the back-offs.
 
 The token is only ever in the header: endpoints are recorded as bare paths, never with a query.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-import random
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from marketing_etl.context import JobContext
 from marketing_etl.errors import FatalError, RateLimited, TransientError
-from marketing_etl.models import ApiCall
+from marketing_etl.http import Backoff, Failed, Kind, NoAnswer, Retrier, RetryRule, Waits, open_client
 from marketing_etl.ratelimit import Budget, acquire, per_second_and_minute
-from marketing_etl.sources.tiktok.codes import Verdict, failure, verdict
+from marketing_etl.sources.tiktok.codes import TryAgain, Verdict, classify, failure, verdict
 from marketing_etl.sources.tiktok.parallel import map_in_threads
 
 log = logging.getLogger(__name__)
@@ -34,29 +33,24 @@ log = logging.getLogger(__name__)
 PLATFORM = "tiktok"
 REPORT_PAGE_SIZE = 1000
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_BACKOFF = Backoff(first_s=1.0, cap_s=60.0, max_attempts=6)
 # Calls in flight per job; the shared budget, not this, is what bounds the call rate.
 DEFAULT_WORKERS = 4
 _BUDGET_NOTICE_S = 1.0
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 6
-    base_s: float = 1.0
-    cap_s: float = 60.0
-
-    def delay_s(self, attempt: int, rng: random.Random) -> float:
-        """Half fixed, half random, so retrying workers spread out but never retry at once."""
-        ceiling = min(self.cap_s, self.base_s * 2.0 ** (attempt - 1))
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    verdict: Verdict
+class _Reading:
+    status: int
+    verdict: Verdict | None  # None: no envelope (an HTTP error or an unreadable body)
     code: int | None
     message: str
     data: dict[str, Any]
+    error: str | None
+
+    @property
+    def usage(self) -> dict[str, Any]:
+        return {} if self.code is None else {"code": self.code}
 
 
 class TikTokClient:
@@ -65,9 +59,10 @@ class TikTokClient:
         ctx: JobContext,
         budget: Budget,
         *,
-        retry: RetryPolicy | None = None,
+        retry: Backoff = DEFAULT_BACKOFF,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         workers: int = DEFAULT_WORKERS,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         settings = ctx.settings
         self._ctx = ctx
@@ -76,47 +71,40 @@ class TikTokClient:
         self._budget_key = f"advertiser:{self._advertiser_id}"
         self._limits = per_second_and_minute(settings.tiktok_max_qps, settings.tiktok_max_qpm)
         self._max_wait_s = float(settings.tiktok_max_wait_s)
-        self._retry = retry or RetryPolicy()
-        self._rng = random.Random()
+        self._max_attempts = retry.max_attempts
         self.workers = workers
-        self._http = httpx.Client(
+        self._api = open_client(
+            ctx,
+            PLATFORM,
             base_url=settings.tiktok_api_url.rstrip("/") + "/",
             headers={"Access-Token": ctx.access_token},
             timeout=timeout,
+            transport=transport,
         )
-
-    def __enter__(self) -> TikTokClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
+        rule = RetryRule(
+            classify=classify,
+            give_up=_gave_up,
+            backoff=retry,
+            max_wait_s=self._max_wait_s,
+            announce=self._announce_retry,
+        )
+        self._retrier = Retrier(rule, ctx.wait)
 
     def close(self) -> None:
-        self._http.close()
+        self._api.close()
 
     def get(self, path: str, params: Mapping[str, object]) -> dict[str, Any]:
         """The `data` object of one successful call, after any retries."""
         query = {key: _encode(value) for key, value in params.items()}
-        waited = 0.0
-        last: _Outcome | None = None
-        for attempt in range(1, self._retry.max_attempts + 1):
+        waits = Waits()
+        attempts = itertools.count(1)
+
+        def attempt() -> dict[str, Any]:
             self._ctx.check_cancel()
-            waited += self._take_budget(self._max_wait_s - waited)
-            last = self._attempt(path, query, attempt)
-            if last.verdict is Verdict.OK:
-                return last.data
-            if last.verdict is Verdict.FAIL:
-                raise failure(last.code or 0, last.message, advertiser_id=self._advertiser_id, endpoint=path)
-            delay = self._retry.delay_s(attempt, self._rng)
-            if attempt == self._retry.max_attempts or waited + delay > self._max_wait_s:
-                break
-            self._announce_retry(path, last, attempt, delay)
-            self._ctx.wait(delay)
-            waited += delay
-        assert last is not None
-        raise self._gave_up(path, last, waited)
+            waits.add(self._take_budget(self._max_wait_s - waits.waited_s))
+            return self._attempt(path, query, next(attempts))
+
+        return self._retrier.call(attempt, waits=waits)
 
     def pages(
         self,
@@ -157,77 +145,71 @@ class TikTokClient:
             on_wait=notice,
         )
 
-    def _attempt(self, path: str, query: dict[str, str], attempt: int) -> _Outcome:
-        started = time.perf_counter()
+    def _attempt(self, path: str, query: dict[str, str], attempt: int) -> dict[str, Any]:
         try:
-            response = self._http.get(path, params=query)
-        except httpx.TransportError as exc:
-            reason = f"no answer ({type(exc).__name__})"
-            self._record(path, None, started, {"attempt": attempt}, reason)
-            return _Outcome(Verdict.TRANSIENT, None, reason, {})
-        status = response.status_code
-        if status == 429 or status >= 500:
-            self._record(path, status, started, {"attempt": attempt}, f"HTTP {status}")
-            return _Outcome(Verdict.TRANSIENT, None, f"HTTP {status}", {})
-        if status != 200:
-            self._record(path, status, started, {"attempt": attempt}, f"HTTP {status}")
+            reading = self._api.send(
+                "GET", path, _read, endpoint=path, usage={"attempt": attempt}, params=query
+            )
+        except NoAnswer as exc:
+            raise TryAgain(Verdict.TRANSIENT, None, exc.user_message, endpoint=path) from exc
+        if reading.verdict is None:
+            if reading.status == 200 or reading.status == 429 or reading.status >= 500:
+                raise TryAgain(Verdict.TRANSIENT, None, reading.message, endpoint=path)
             raise FatalError(
-                f"TikTok answered HTTP {status} for {path}; check TIKTOK_API_URL "
+                f"TikTok answered HTTP {reading.status} for {path}; check TIKTOK_API_URL "
                 "(it should end in /open_api/v1.3)."
             )
-        return self._envelope(path, response, started, attempt)
-
-    def _envelope(self, path: str, response: httpx.Response, started: float, attempt: int) -> _Outcome:
-        try:
-            body = response.json()
-            code = int(body["code"])
-        except (ValueError, KeyError, TypeError):
-            self._record(path, 200, started, {"attempt": attempt}, "unreadable response body")
-            return _Outcome(Verdict.TRANSIENT, None, "an unreadable response body", {})
-        message = str(body.get("message") or "")
-        outcome = verdict(code)
-        error = None if outcome is Verdict.OK else f"code {code}: {message}"
-        self._record(path, 200, started, {"code": code, "attempt": attempt}, error)
-        if code != 0 and outcome is Verdict.OK:
-            log.warning("TikTok reported partial success on %s (code %s): %s", path, code, message)
-        data = body.get("data")
-        return _Outcome(outcome, code, message, data if isinstance(data, dict) else {})
-
-    def _record(
-        self, path: str, status: int | None, started: float, usage: dict[str, Any], error: str | None
-    ) -> None:
-        duration_ms = round((time.perf_counter() - started) * 1000, 1)
-        self._ctx.record_api_call(
-            ApiCall(
-                job_id=self._ctx.job_id,
-                platform=PLATFORM,
-                endpoint=path,
-                http_status=status,
-                duration_ms=duration_ms,
-                usage=usage,
-                error=error,
+        if reading.verdict is Verdict.FAIL:
+            code = reading.code or 0
+            raise failure(code, reading.message, advertiser_id=self._advertiser_id, endpoint=path)
+        if reading.verdict is not Verdict.OK:
+            raise TryAgain(reading.verdict, reading.code, reading.message, endpoint=path)
+        if reading.code != 0:
+            log.warning(
+                "TikTok reported partial success on %s (code %s): %s", path, reading.code, reading.message
             )
-        )
+        return reading.data
 
-    def _announce_retry(self, path: str, outcome: _Outcome, attempt: int, delay: float) -> None:
-        what = f"code {outcome.code}" if outcome.code is not None else outcome.message
-        if outcome.verdict is Verdict.THROTTLED:
+    def _announce_retry(self, failed: Failed) -> None:
+        error = failed.error
+        assert isinstance(error, TryAgain)  # the only error `classify` retries
+        what = f"code {error.code}" if error.code is not None else error.user_message
+        retry, pause_s = failed.attempt + 1, failed.pause_s
+        if failed.decision.kind is Kind.THROTTLED:
             self._ctx.progress(
                 None,
-                f"TikTok is throttling {path} ({what}); retry {attempt + 1} of "
-                f"{self._retry.max_attempts} in {delay:.1f} s",
+                f"TikTok is throttling {error.endpoint} ({what}); retry {retry} of "
+                f"{self._max_attempts} in {pause_s:.1f} s",
             )
         else:
-            log.warning("TikTok %s failed (%s); retry %s in %.1f s", path, what, attempt + 1, delay)
+            log.warning("TikTok %s failed (%s); retry %s in %.1f s", error.endpoint, what, retry, pause_s)
 
-    def _gave_up(self, path: str, outcome: _Outcome, waited: float) -> Exception:
-        what = f"code {outcome.code}: {outcome.message}" if outcome.code is not None else outcome.message
-        if outcome.verdict is Verdict.THROTTLED:
-            return RateLimited(
-                f"TikTok kept throttling {path} ({what}) for {waited:.0f} s. Other jobs for this "
-                "advertiser may be sharing its limit; retry the job later."
-            )
-        return TransientError(f"TikTok kept failing on {path} ({what}); retry the job later.")
+
+def _read(response: httpx.Response) -> _Reading:
+    status = response.status_code
+    if status != 200:
+        return _Reading(status, None, None, f"HTTP {status}", {}, f"HTTP {status}")
+    try:
+        body = response.json()
+        code = int(body["code"])
+    except (ValueError, KeyError, TypeError):
+        return _Reading(status, None, None, "an unreadable response body", {}, "unreadable response body")
+    message = str(body.get("message") or "")
+    outcome = verdict(code)
+    data = body.get("data")
+    error = None if outcome is Verdict.OK else f"code {code}: {message}"
+    return _Reading(status, outcome, code, message, data if isinstance(data, dict) else {}, error)
+
+
+def _gave_up(failed: Failed) -> TransientError:
+    error = failed.error
+    assert isinstance(error, TryAgain)
+    if failed.decision.kind is Kind.THROTTLED:
+        return RateLimited(
+            f"TikTok kept throttling {error.endpoint} ({error.what}) for {failed.waited_s:.0f} s. Other "
+            "jobs for this advertiser may be sharing its limit; retry the job later."
+        )
+    return TransientError(f"TikTok kept failing on {error.endpoint} ({error.what}); retry the job later.")
 
 
 def _encode(value: object) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import Enum
 
-from marketing_etl.errors import AccessDenied, EtlError, FatalError, UserError
+from marketing_etl.errors import AccessDenied, EtlError, FatalError, TransientError, UserError
+from marketing_etl.http import FATAL, TRANSIENT, Decision, Kind
 
 
 class Verdict(Enum):
@@ -31,6 +32,29 @@ def verdict(code: int) -> Verdict:
     if code in TRANSIENT_CODES or 51000 <= code <= 51999:
         return Verdict.TRANSIENT
     return Verdict.FAIL
+
+
+class TryAgain(TransientError):
+    """A call TikTok may answer if asked again: throttled, or a fault on its side."""
+
+    def __init__(self, verdict: Verdict, code: int | None, message: str, *, endpoint: str) -> None:
+        super().__init__(message)
+        self.verdict = verdict
+        self.code = code
+        self.endpoint = endpoint
+
+    @property
+    def what(self) -> str:
+        return f"code {self.code}: {self.user_message}" if self.code is not None else self.user_message
+
+
+def classify(error: BaseException) -> Decision:
+    """For the shared retry helper: TikTok names no wait, so both kinds back off."""
+    if isinstance(error, TryAgain) and error.verdict is Verdict.THROTTLED:
+        return Decision(Kind.THROTTLED)
+    if isinstance(error, TryAgain):
+        return TRANSIENT
+    return FATAL
 
 
 def failure(code: int, message: str, *, advertiser_id: str, endpoint: str) -> EtlError:

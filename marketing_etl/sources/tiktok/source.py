@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import httpx
 
 from marketing_etl.context import JobContext
 from marketing_etl.errors import InvalidRequest
+from marketing_etl.http import Backoff
 from marketing_etl.models import JobSpec
 from marketing_etl.plugins import Column, Report
 from marketing_etl.ratelimit import open_budget
-from marketing_etl.sources.tiktok.client import DEFAULT_TIMEOUT, DEFAULT_WORKERS, RetryPolicy, TikTokClient
+from marketing_etl.sources.tiktok.client import (
+    DEFAULT_BACKOFF,
+    DEFAULT_TIMEOUT,
+    DEFAULT_WORKERS,
+    TikTokClient,
+)
 from marketing_etl.sources.tiktok.creative import creative_rows
 from marketing_etl.sources.tiktok.fields import PRODUCT_FIELDS, columns_for, selection_problems
 from marketing_etl.sources.tiktok.product import product_rows
@@ -35,9 +42,10 @@ class TikTokReportSource:
         self,
         task: str,
         *,
-        retry: RetryPolicy | None = None,
+        retry: Backoff = DEFAULT_BACKOFF,
         workers: int = DEFAULT_WORKERS,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         if task not in ("product", "creative"):
             raise ValueError(f"unknown TikTok report '{task}'")
@@ -45,6 +53,7 @@ class TikTokReportSource:
         self._retry = retry
         self._workers = workers
         self._timeout = timeout
+        self._transport = transport  # in-process tests (httpx.MockTransport)
 
     def validate(self, spec: JobSpec) -> list[FieldProblem]:
         return selection_problems(self.task, spec.selected_fields)
@@ -59,7 +68,10 @@ class TikTokReportSource:
                 raise InvalidRequest(name, f"{name} is required for TikTok {self.task} reports")
         columns = columns_for(self.task, spec.selected_fields)
         budget = open_budget(ctx.settings.broker_url, BUDGET_NAMESPACE)
-        client = TikTokClient(ctx, budget, retry=self._retry, timeout=self._timeout, workers=self._workers)
+        client = TikTokClient(
+            ctx, budget,
+            retry=self._retry, timeout=self._timeout, workers=self._workers, transport=self._transport,
+        )
         try:
             lookups = self._lookups(ctx, client, columns)
         except BaseException:
@@ -98,7 +110,7 @@ class TikTokReportSource:
     def _rows(
         self, ctx: JobContext, client: TikTokClient, lookups: Lookups, columns: list[Column]
     ) -> Iterator[list[Any]]:
-        with client:
+        with closing(client):
             if not lookups.campaigns:
                 return
             if self.task == "product":

@@ -3,6 +3,12 @@
  *
  * The table only ever holds one page. A refresh re-asks for the same page with the same
  * filters, and replaces the rows in place, so the user keeps their place.
+ *
+ * Previous / Next send the answer's prev_cursor / next_cursor: the server reads the page from a
+ * job's position (keyset), so page 1,000 comes as fast as page 1, and a refresh re-reads from
+ * the same position. Only the page number is kept in the address bar: a reload or a shared
+ * link asks for that page by number instead, which still works, just slower far in. Past
+ * 10,000 jobs the server stops counting and the table says "10,000+".
  */
 
 import { getJSON } from "./api.js";
@@ -13,6 +19,10 @@ import { jobsQuery, saveState, state } from "./state.js";
 let onError = () => {};
 let searchTimer = null;
 let latestRequest = 0;
+// The cursor that read the page on screen, valid for the same question and page number.
+let position = null;
+// The last answer's cursors, and the question they belong to.
+let links = { question: null, next: null, prev: null };
 
 export function initJobsTable(reportError) {
   onError = reportError;
@@ -40,10 +50,7 @@ export function initJobsTable(reportError) {
     });
   }
   for (const button of document.querySelectorAll(".pager button[data-page]")) {
-    button.addEventListener("click", () => {
-      state.page = Math.max(1, state.page + (button.dataset.page === "next" ? 1 : -1));
-      changed();
-    });
+    button.addEventListener("click", () => turnPage(button.dataset.page));
   }
   byId("page-size").addEventListener("change", (event) => {
     state.page_size = parseInt(event.target.value, 10);
@@ -70,17 +77,39 @@ function changed() {
   refreshJobs().catch(onError);
 }
 
+/** Everything the list depends on but the page: filters, sort, page size, time range. */
+function question() {
+  const { page, ...rest } = jobsQuery();
+  return JSON.stringify(rest);
+}
+
+function turnPage(direction) {
+  const cursor = direction === "next" ? links.next : links.prev;
+  state.page = Math.max(1, state.page + (direction === "next" ? 1 : -1));
+  // Without a cursor for this very list (none came yet), the page number asks the same thing.
+  position = cursor && links.question === question() ? { question: question(), page: state.page, cursor } : null;
+  changed();
+}
+
 export async function refreshJobs() {
   const request = ++latestRequest;
-  const data = await getJSON("", jobsQuery());
+  const asked = question();
+  const params = jobsQuery();
+  // Filters, sort or time range changed since (they set page 1): the cursor no longer applies.
+  if (position && position.question === asked && position.page === state.page) params.cursor = position.cursor;
+  const data = await getJSON("", params);
   // Answers can arrive out of order; only the latest question's answer may be shown.
   if (request !== latestRequest) return data;
+  if (data.page !== state.page) {
+    // Going back reached the start sooner than counted (jobs were deleted meanwhile).
+    state.page = data.page;
+    saveState();
+  }
+  links = { question: asked, next: data.next_cursor, prev: data.prev_cursor };
+  position = params.cursor && data.prev_cursor ? { question: asked, page: data.page, cursor: params.cursor } : null;
   renderUserChip();
   renderSort();
-  const pages = Math.max(1, Math.ceil(data.total / data.page_size));
-  fill(byId("page-info"), `Page ${data.page} of ${pages} · ${fmtNumber(data.total)} jobs`);
-  document.querySelector('.pager [data-page="prev"]').disabled = data.page <= 1;
-  document.querySelector('.pager [data-page="next"]').disabled = data.page >= pages;
+  renderPager(data);
   const body = byId("jobs-table").querySelector("tbody");
   if (!data.jobs.length) {
     fill(body, h("tr", {}, h("td", { colspan: 11, class: "muted" }, "No jobs match.")));
@@ -117,6 +146,18 @@ function renderUserChip() {
   const chip = byId("user-filter");
   chip.hidden = !state.user_email;
   fill(chip.querySelector(".chip-label"), `User: ${state.user_email}`);
+}
+
+function renderPager(data) {
+  const pages = Math.max(1, Math.ceil(data.total / data.page_size));
+  const total = fmtNumber(data.total);
+  // Past the count's cap the server says how many it counted, and that there are more.
+  const info = data.total_capped
+    ? `Page ${data.page} of ${fmtNumber(Math.max(pages, data.page))}+ · ${total}+ jobs`
+    : `Page ${data.page} of ${pages} · ${total} jobs`;
+  fill(byId("page-info"), info);
+  document.querySelector('.pager [data-page="prev"]').disabled = !data.prev_cursor && data.page <= 1;
+  document.querySelector('.pager [data-page="next"]').disabled = !data.next_cursor;
 }
 
 function renderSort() {

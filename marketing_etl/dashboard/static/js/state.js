@@ -1,5 +1,6 @@
 /**
- * What the user is looking at: tab, time range, the jobs table's filters, sort and page.
+ * What the user is looking at: tab, time range, the jobs table's filters, sort and page, and
+ * how often the view refreshes itself (refresh_s, 30 s unless the URL says otherwise).
  *
  * Kept in the page's query string (replaceState, no reload), so a refresh, the back button
  * after opening a job, or a shared link all return to the same place.
@@ -16,6 +17,7 @@ const DEFAULTS = {
   sort: "-created_at",
   page: 1,
   page_size: 50,
+  refresh_s: 30,
 };
 const TABS = ["overview", "facebook", "tiktok"];
 const RANGES = ["24h", "7d", "30d", "all"];
@@ -31,6 +33,7 @@ export function loadState() {
   if (!RANGES.includes(state.time_range)) state.time_range = DEFAULTS.time_range;
   state.page = Math.max(1, parseInt(state.page, 10) || 1);
   state.page_size = Math.min(500, Math.max(1, parseInt(state.page_size, 10) || DEFAULTS.page_size));
+  state.refresh_s = Math.min(3600, Math.max(1, parseInt(state.refresh_s, 10) || DEFAULTS.refresh_s));
 }
 
 /** Write the non-default parts to the URL of an overview page. */
