@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,8 @@ def seed_job(services: Services, job_id: str, status: JobStatus, age_h: float, *
         rows_written=120 if status is JobStatus.SUCCESS else 0,
         progress=100 if status is JobStatus.SUCCESS else 0,
         message=f"{status.value.title()} (seeded)",
+        # Just queued as far as the re-send sweeper knows, so it never runs a seeded job.
+        queued_at=datetime.now(UTC),
     )
     assert services.store.insert_job(job)
     return job
