@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.report import Report, WriteResult
 from marketing_etl.models import Job, JobSpec
-from marketing_etl.plugins import Plugins, Report, WriteResult
+from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.services import build_services
 from marketing_etl.settings import Settings

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.report import Column, Report
 from marketing_etl.destinations import register as register_destinations
 from marketing_etl.models import Job, JobSpec, JobStatus
-from marketing_etl.plugins import Column, Plugins, Report
+from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.services import build_services
 from marketing_etl.settings import Settings

@@ -7,31 +7,14 @@ a destination writes it and says where. The runner knows nothing else about them
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+
+from marketing_etl.contracts.report import Report, WriteResult
 
 if TYPE_CHECKING:
     from marketing_etl.context import JobContext
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: str = "text"  # text, id, date, datetime, integer, money, ratio, percent, formula
-
-
-@dataclass
-class Report:
-    columns: list[Column]
-    rows: Iterable[Sequence[Any]]  # one sequence per report line, in column order; may be lazy
-    meta: dict[str, Any] = field(default_factory=dict)  # e.g. currency per account
-
-
-@dataclass(frozen=True)
-class WriteResult:
-    rows_written: int
-    url: str | None = None  # sheet URL or download path, shown to the user
 
 
 class Source(Protocol):

@@ -21,9 +21,10 @@ from marketing_etl.context import (
     activate,
     install_job_log_handler,
 )
+from marketing_etl.contracts.report import Report, WriteResult
 from marketing_etl.errors import EtlError, FatalError, JobCancelled
 from marketing_etl.models import Job, JobStatus, utcnow
-from marketing_etl.plugins import Plugins, Report, WriteResult
+from marketing_etl.plugins import Plugins
 from marketing_etl.settings import Settings
 from marketing_etl.storage.base import Store
 from marketing_etl.tokens import TokenVault

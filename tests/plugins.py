@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.report import Column, Report, WriteResult
 from marketing_etl.errors import UserError
 from marketing_etl.models import ApiCall
-from marketing_etl.plugins import Column, Plugins, Report, WriteResult
+from marketing_etl.plugins import Plugins
 
 log = logging.getLogger("marketing_etl.tests.source")
 OUTPUT_DIR_ENV = "TEST_OUTPUT_DIR"

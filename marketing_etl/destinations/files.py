@@ -19,10 +19,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.report import Column, Report, WriteResult
 from marketing_etl.destinations.cells import Cell, coerce
 from marketing_etl.destinations.formats import format_for
 from marketing_etl.errors import UserError
-from marketing_etl.plugins import Column, Report, WriteResult
 from marketing_etl.settings import Settings
 
 EXTENSIONS = {"csv": "csv", "xlsx": "xlsx"}

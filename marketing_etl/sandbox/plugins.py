@@ -11,9 +11,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.report import Report, WriteResult
 from marketing_etl.destinations.sheets import SheetsDestination
 from marketing_etl.models import JobSpec
-from marketing_etl.plugins import Plugins, Report, WriteResult
+from marketing_etl.plugins import Plugins
 from marketing_etl.sandbox.config import viewer_url
 from marketing_etl.settings import Settings
 from marketing_etl.sources.facebook import FacebookSource

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.report import Report
 from marketing_etl.fx.http_api import FxApiClient
 from marketing_etl.fx.providers import EcbRates, FxApiRates, RateProvider
 from marketing_etl.fx.resolver import RateResolver
-from marketing_etl.plugins import Report
 from marketing_etl.transforms.config_tab import TAB_TITLE, Multiplier, read_config_tab
 from marketing_etl.transforms.report_meta import MoneyLayout
 from marketing_etl.transforms.row_money import RowConverter

@@ -27,8 +27,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from marketing_etl.contracts.report import Column, Report
 from marketing_etl.errors import InvalidRequest
-from marketing_etl.plugins import Column, Report
 
 ACCOUNTS = "accounts"
 ACCOUNT_COLUMN = "account_column"

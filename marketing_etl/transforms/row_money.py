@@ -10,9 +10,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from marketing_etl.contracts.report import Column
 from marketing_etl.errors import UserError
 from marketing_etl.fx.resolver import RateResolver
-from marketing_etl.plugins import Column
 from marketing_etl.transforms.config_tab import TAB_TITLE, Multiplier
 from marketing_etl.transforms.money import scaled
 from marketing_etl.transforms.report_meta import MoneyLayout

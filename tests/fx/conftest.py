@@ -14,9 +14,10 @@ import pytest
 
 from marketing_etl import transforms
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.report import Column, Report
 from marketing_etl.destinations.sheets import SheetsDestination, SheetsOptions
 from marketing_etl.models import Job, JobSpec
-from marketing_etl.plugins import Column, Plugins, Report
+from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.fx_api import FakeFx
 from marketing_etl.sandbox.fakes.google_grid import FakeTab

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.report import Report, WriteResult
 from marketing_etl.destinations.sheets.auth import (
     HOW_TO_CONFIGURE,
     CredentialsProblem,
@@ -20,7 +21,6 @@ from marketing_etl.destinations.sheets.status_tab import StatusTab
 from marketing_etl.destinations.sheets.writer import SheetWriter
 from marketing_etl.errors import FatalError, InvalidRequest
 from marketing_etl.models import JobSpec
-from marketing_etl.plugins import Report, WriteResult
 from marketing_etl.settings import Settings
 from marketing_etl.validation import FieldProblem
 

@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.report import Report
 from marketing_etl.destinations.sheets import batch, layout, resume, stopped
 from marketing_etl.destinations.sheets.a1 import cell_range
 from marketing_etl.destinations.sheets.chunks import group, values_body
@@ -27,7 +28,6 @@ from marketing_etl.destinations.sheets.status_tab import StatusTab
 from marketing_etl.destinations.sheets.tab_lock import TabLock
 from marketing_etl.errors import EtlError, FatalError, JobCancelled
 from marketing_etl.http import Retrier
-from marketing_etl.plugins import Report
 
 CHECKPOINT_KEY = "sheets"
 FIRST_PERCENT, LAST_PERCENT = 90, 99

@@ -14,9 +14,10 @@ import difflib
 import httpx
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.report import Column, Report
 from marketing_etl.errors import InvalidRequest
 from marketing_etl.models import JobSpec
-from marketing_etl.plugins import Column, Plugins, Report
+from marketing_etl.plugins import Plugins
 from marketing_etl.sources.facebook.account_info import money_meta
 from marketing_etl.sources.facebook.catalog import (
     TASK_TYPES,

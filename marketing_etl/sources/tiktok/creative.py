@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from marketing_etl.context import JobContext
-from marketing_etl.plugins import Column
+from marketing_etl.contracts.report import Column
 from marketing_etl.sources.tiktok.client import TikTokClient
 from marketing_etl.sources.tiktok.dates import UNDIVIDED_MAX_DAYS, Window, windows
 from marketing_etl.sources.tiktok.fields import CREATIVE_ATTRIBUTES, CREATIVE_METRICS, to_cell

@@ -21,7 +21,7 @@ from collections import Counter
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from marketing_etl.plugins import Column
+from marketing_etl.contracts.report import Column
 from marketing_etl.validation import FieldProblem
 
 _HEAD = (

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from marketing_etl.context import JobContext
-from marketing_etl.plugins import Column
+from marketing_etl.contracts.report import Column
 from marketing_etl.sources.tiktok.client import TikTokClient
 from marketing_etl.sources.tiktok.dates import DAILY_MAX_DAYS, Window, windows
 from marketing_etl.sources.tiktok.fields import PRODUCT_METRICS

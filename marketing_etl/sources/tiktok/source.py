@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.report import Column, Report
 from marketing_etl.errors import InvalidRequest
 from marketing_etl.http import Backoff
 from marketing_etl.models import JobSpec
-from marketing_etl.plugins import Column, Report
 from marketing_etl.ratelimit import open_budget
 from marketing_etl.sources.tiktok.client import (
     DEFAULT_BACKOFF,
