@@ -33,10 +33,11 @@ import sqlalchemy as sa
 
 from marketing_etl.api.routes_dashboard import _api_usage
 from marketing_etl.api.routes_dashboard_stats import _bucket_s, _call_timeline
+from marketing_etl.contracts.rollups import CallCounters
 from marketing_etl.dashboard.stats import TimeRange
 from marketing_etl.metrics import render
 from marketing_etl.models import ApiCall, utcnow
-from marketing_etl.storage.rollups_base import CallCounters
+from marketing_etl.plugins import default_plugins
 from marketing_etl.storage.sql import SqlStore
 from marketing_etl.storage.sql_schema import api_calls
 from tests.services import postgres_schema
@@ -184,7 +185,8 @@ def query_table(store: SqlStore) -> list[list[str]]:
         for name, work in views().items():
             p50, p95, worst = timed(work)
             rows.append([f"{name} {time_range.value}", f"{p50:.1f}", f"{p95:.1f}", f"{worst:.1f}"])
-    p50, p95, worst = timed(lambda: render(store, utcnow()))
+    task_types = default_plugins().sources.task_types()
+    p50, p95, worst = timed(lambda: render(store, utcnow(), task_types))
     rows.append(["/metrics (whole)", f"{p50:.1f}", f"{p95:.1f}", f"{worst:.1f}"])
     return rows
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import httpx
 
-from marketing_etl.api import create_app
+from marketing_etl.api.app import create_app
 from marketing_etl.plugins import Plugins
-from marketing_etl.services import build_services
 from marketing_etl.settings import Settings
+from marketing_etl.wiring import build_services
 from tests.executors.support import job_body
 from tests.fakes.server import serve_app
 from tests.plugins import register

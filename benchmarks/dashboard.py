@@ -1,12 +1,16 @@
 """The dashboard at scale: endpoint latency over a seeded history, first render, one pruning pass.
 
 Seeds a store through its own write path (benchmarks/dashboard_seed.py: `--jobs` jobs over the
-last `--days` days, `--calls` API-call records each), serves the real app (uvicorn on loopback,
-dashboard login set, no worker or scheduler, so the store stays as seeded) and times, one
-request at a time, every dashboard JSON endpoint for each time range, a job's page, the job
+last `--days` days, `--calls` API-call records each), then settles it as a running one would be:
+on PostgreSQL a VACUUM ANALYZE, which autovacuum does to a live store after such inserts (the
+test server runs without autovacuum, and without it PostgreSQL has no statistics and no
+visibility map, so no index-only scans). SQLite gets nothing: the service never runs ANALYZE.
+Then it serves the real app in a process of its own (benchmarks/dashboard_serve.py: uvicorn on
+loopback, dashboard login set, no worker or scheduler, so the store stays as seeded) and times,
+one request at a time, every dashboard JSON endpoint for each time range, a job's page, the job
 list at pages 1 and 1,000 and /metrics; then the first render of /dashboard in Chromium; then
-it adds `--expired-calls` API-call records past their retention and times one pruning pass
-while a running job writes its progress every 50 ms. Usage, from the project root:
+it adds `--expired-calls` API-call records past their retention (settled again) and times one
+pruning pass while a running job writes its progress every 50 ms. Usage, from the project root:
 
     .venv/bin/python -m benchmarks.dashboard [--jobs 100000] [--calls 20] [--postgres]
 """
@@ -28,37 +32,19 @@ from sqlalchemy.engine import make_url
 from benchmarks.dashboard_prune import CALLS_PER_OLD_JOB, prune_while_writing, seed_expired
 from benchmarks.dashboard_render import first_render
 from benchmarks.dashboard_seed import plan, write
+from benchmarks.dashboard_serve import AUTH, bench_settings, served
 from benchmarks.dashboard_timing import Timer, Timing, percentile, time_endpoints
-from marketing_etl.api import create_app
 from marketing_etl.models import utcnow
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
 from marketing_etl.settings import Settings
-from tests.fakes.server import serve_app
+from marketing_etl.wiring import build_services
+from tests.fakes.server import free_port
 from tests.services import postgres_schema
 
-AUTH = ("bench", "bench-dashboard-password")
 HEADER = ["endpoint", "n", "p50 ms", "p95 ms", "max ms"]
 RENDER_LOADS = 5
 # The issue's target: pruning never delays a job's progress write by more than this.
 WRITE_TARGET_MS = 200
-
-
-class HeldExecutor:
-    """Runs nothing: the seeded QUEUED jobs stay queued, so every request sees the same store."""
-
-    name = "held"
-
-    def start(self) -> None:
-        return None
-
-    def submit(self, job_id: str) -> None:
-        return None
-
-    def ping(self) -> None:
-        return None
-
-    def shutdown(self, wait_s: float = 10.0) -> None:
-        return None
 
 
 def say(text: str) -> None:
@@ -75,6 +61,18 @@ def progress_every(total: int, what: str) -> Callable[[int], None]:
             say(f"  {what}: {done:,} / {total:,} jobs")
 
     return report
+
+
+def settle(settings: Settings) -> None:
+    """What autovacuum does to a live PostgreSQL store after bulk inserts: statistics for the
+    planner and a visibility map for index-only scans."""
+    url = settings.resolved_database_url
+    if url.startswith("sqlite"):
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
 
 
 def database_mb(settings: Settings) -> float:
@@ -111,6 +109,7 @@ def seed(services: Services, args: argparse.Namespace, threads: int) -> str:
     items = plan(args.jobs, args.calls, args.days, utcnow())
     write(services.store, items, threads, progress_every(args.jobs, "seeding"))
     seconds = time.perf_counter() - started
+    settle(services.settings)
     size_mb = database_mb(services.settings)
     return (
         f"{args.jobs:,} jobs and {args.jobs * args.calls:,} API calls over {args.days:g} days, "
@@ -118,9 +117,11 @@ def seed(services: Services, args: argparse.Namespace, threads: int) -> str:
     )
 
 
-def serve_and_time(settings: Settings, services: Services, args: argparse.Namespace) -> list[Timing]:
-    app = create_app(settings, services=services, executor=HeldExecutor())
-    with serve_app(app, lifespan="on") as url, httpx.Client(base_url=url, auth=AUTH, timeout=600) as client:
+def serve_and_time(settings: Settings, args: argparse.Namespace) -> list[Timing]:
+    with (
+        served(settings.data_dir, settings.database_url, free_port()) as url,
+        httpx.Client(base_url=url, auth=AUTH, timeout=600) as client,
+    ):
         timer = Timer(client, args.requests, args.budget_s)
         timings = []
         for timing in time_endpoints(timer, args.jobs):
@@ -137,6 +138,7 @@ def prune(services: Services, args: argparse.Namespace, threads: int) -> list[st
     written = seed_expired(
         services, args.expired_calls, utcnow(), threads, progress_every(old_jobs, "expired")
     )
+    settle(services.settings)
     seeded = f"added {written:,} expired API calls in {time.perf_counter() - started:.0f} s"
     size_mb = database_mb(services.settings)
     report, writes_ms = prune_while_writing(services, utcnow())
@@ -153,20 +155,6 @@ def prune(services: Services, args: argparse.Namespace, threads: int) -> list[st
     ]
 
 
-def bench_settings(data_dir: Path, database_url: str | None) -> Settings:
-    """A served app with the benchmark's dashboard login and no scheduler, so the seeded store
-    does not change while it is timed."""
-    return Settings(
-        _env_file=None,
-        data_dir=data_dir,
-        database_url=database_url,
-        secret_key="bench",
-        dashboard_username=AUTH[0],
-        dashboard_password=AUTH[1],
-        embedded_scheduler=False,
-    )
-
-
 def run(label: str, database_url: str | None, data_dir: Path, args: argparse.Namespace) -> str:
     settings = bench_settings(data_dir, database_url)
     services = build_services(settings)
@@ -175,7 +163,7 @@ def run(label: str, database_url: str | None, data_dir: Path, args: argparse.Nam
         say(f"{label}: seeding")
         seeded = seed(services, args, threads)
         say(f"{label}: {seeded}; timing")
-        timings = serve_and_time(settings, services, args)
+        timings = serve_and_time(settings, args)
         notes = (
             prune(services, args, threads) if args.expired_calls else ["pruning: skipped (--expired-calls 0)"]
         )

@@ -35,26 +35,27 @@ from typing import Any
 
 import httpx
 
-from benchmarks.dashboard import AUTH, HeldExecutor, bench_settings
+from benchmarks.dashboard_serve import AUTH, HeldExecutor, bench_settings
 from benchmarks.job_history import seed
-from marketing_etl.api import create_app, job_cursor
+from marketing_etl.api import job_cursor
+from marketing_etl.api.app import create_app
 from marketing_etl.api.job_list import jobs_page
+from marketing_etl.contracts.store import Store
 from marketing_etl.dashboard.job_figures import TOP_TEMPLATES, job_figures
 from marketing_etl.dashboard.stats import TimeRange
-from marketing_etl.models import JobFilter, Platform, TaskType, utcnow
-from marketing_etl.services import build_services
+from marketing_etl.models import JobFilter, JobSort, utcnow
 from marketing_etl.settings import Settings
-from marketing_etl.storage.base import Store
 from marketing_etl.storage.keyset import Ordering
+from marketing_etl.wiring import build_services
 from tests.fakes.server import serve_app
 from tests.services import postgres_schema
 
 PAGE_SIZE = 50
 DEEP_PAGE = 1_000
-VIEWS: dict[str, list[TaskType] | None] = {
+VIEWS: dict[str, list[str] | None] = {
     "summary": None,
-    "facebook": [t for t in TaskType if t.platform is Platform.FACEBOOK],
-    "tiktok": [t for t in TaskType if t.platform is Platform.TIKTOK],
+    "facebook": ["facebook_daily", "facebook_performance", "facebook_breakdown"],
+    "tiktok": ["product", "creative"],
 }
 HEADER = ["what", "n", "p50 ms", "p95 ms", "max ms"]
 
@@ -79,7 +80,7 @@ def timed(name: str, call: Callable[[], object], repeat: int) -> list[str]:
 def deep_cursor(store: Store, sort: str, page: int) -> str:
     """The cursor a client holds on page `page - 1`: after its last job."""
     [last] = store.job_pages.page(JobFilter(), sort, 1, offset=(page - 1) * PAGE_SIZE - 1).jobs
-    return job_cursor.encode(sort, Ordering.of(sort).key_of(last), "after")
+    return job_cursor.encode(JobSort.parse(sort), Ordering.of(sort).key_of(last), "after")
 
 
 def store_rows(store: Store, now: datetime, repeat: int, deep_page: int) -> Iterator[list[str]]:
@@ -97,7 +98,7 @@ def store_rows(store: Store, now: datetime, repeat: int, deep_page: int) -> Iter
     yield timed("/metrics jobs + histogram", metrics, repeat)
     for sort in ("-created_at", "status"):
         cursor = deep_cursor(store, sort, deep_page)
-        listing = partial(jobs_page, store, JobFilter(), sort)
+        listing = partial(jobs_page, store, JobFilter(), JobSort.parse(sort))
         yield timed(f"list {sort} page 1", partial(listing, 1, PAGE_SIZE, None), repeat)
         deep = partial(listing, deep_page, PAGE_SIZE, cursor)
         yield timed(f"list {sort} page {deep_page:,} by cursor", deep, repeat)

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 
-from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus, LogLine, Platform, TaskType
+from marketing_etl.contracts.store import Store
+from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus, LogLine
 from marketing_etl.sources.facebook.catalog import TEMPLATES
 from marketing_etl.sources.tiktok.queries import CATALOG_PATH, REPORT_PATH, STORE_LIST_PATH
-from marketing_etl.storage.base import Store
 
 CALL_BATCH = 1_000
 FB_VERSION = "v25.0"
@@ -33,12 +33,13 @@ USERS = [
 # Each user works on a few of the team's ad accounts.
 ACCOUNTS = [f"{339410370 + 7919 * n}" for n in range(60)]
 TASK_WEIGHTS = {
-    TaskType.FACEBOOK_DAILY: 40,
-    TaskType.FACEBOOK_PERFORMANCE: 15,
-    TaskType.FACEBOOK_BREAKDOWN: 10,
-    TaskType.PRODUCT: 20,
-    TaskType.CREATIVE: 15,
+    "facebook_daily": 40,
+    "facebook_performance": 15,
+    "facebook_breakdown": 10,
+    "product": 20,
+    "creative": 15,
 }
+TIKTOK_TASK_TYPES = ("product", "creative")
 FINAL_WEIGHTS = {JobStatus.SUCCESS: 87, JobStatus.FAILED: 9, JobStatus.CANCELLED: 4}
 # Jobs younger than this may still be waiting or running.
 OPEN_AGE = timedelta(minutes=20)
@@ -57,7 +58,7 @@ class Seeded:
 def _spec(rng: random.Random, job_id: str, user: int) -> JobSpec:
     task_type = rng.choices(list(TASK_WEIGHTS), weights=list(TASK_WEIGHTS.values()))[0]
     fields: dict[str, object] = {
-        "task_type": task_type.value,
+        "task_type": task_type,
         "job_id": job_id,
         "task_id": f"task-{job_id}",
         "start_date": "2026-10-01",
@@ -66,12 +67,12 @@ def _spec(rng: random.Random, job_id: str, user: int) -> JobSpec:
         "spreadsheet_id": f"1Bench{user:02d}SpreadsheetId{rng.randrange(20):02d}xxxxxxxxxxxx",
         "sheet_name": f"Report {rng.randrange(200)}",
     }
-    if task_type.platform is Platform.TIKTOK:
+    if task_type in TIKTOK_TASK_TYPES:
         fields |= {"advertiser_id": f"70{user:02d}3456789012345", "store_id": f"73{user:02d}7654321098765"}
     else:
         mine = ACCOUNTS[user % 20 :: 20]
         fields["accounts"] = [{"id": f"act_{a}", "name": f"Account {a[-4:]}"} for a in rng.sample(mine, 2)]
-        fields["template_name"] = rng.choice([t.name for t in TEMPLATES if task_type.value in t.task_types])
+        fields["template_name"] = rng.choice([t.name for t in TEMPLATES if task_type in t.task_types])
     return JobSpec.model_validate(fields)
 
 
@@ -121,8 +122,8 @@ def _job(rng: random.Random, job_id: str, now: datetime, age: timedelta) -> Job:
 def _logs(job: Job) -> list[LogLine]:
     started = job.started_at or job.created_at
     lines = [
-        LogLine(job_id=job.job_id, ts=job.created_at, message=f"Job accepted: {job.spec.task_type.value}"),
-        LogLine(job_id=job.job_id, ts=started, message=f"Starting {job.spec.task_type.value} report"),
+        LogLine(job_id=job.job_id, ts=job.created_at, message=f"Job accepted: {job.spec.task_type}"),
+        LogLine(job_id=job.job_id, ts=started, message=f"Starting {job.spec.task_type} report"),
     ]
     if job.finished_at is not None:
         level = "INFO" if job.status is JobStatus.SUCCESS else "ERROR"
@@ -157,7 +158,7 @@ def _fb_call(rng: random.Random, job: Job, ts: datetime, n: int) -> ApiCall:
     return ApiCall(
         job_id=job.job_id,
         ts=ts,
-        platform=Platform.FACEBOOK.value,
+        platform="facebook",
         endpoint=f"/{FB_VERSION}/{path}",
         http_status=status,
         duration_ms=round(rng.uniform(250, 3_000), 1),
@@ -170,13 +171,13 @@ def _tt_call(rng: random.Random, job: Job, ts: datetime, n: int) -> ApiCall:
     path = REPORT_PATH
     if n == 0:
         path = STORE_LIST_PATH
-    elif n == 1 and job.spec.task_type is TaskType.PRODUCT:
+    elif n == 1 and job.spec.task_type == "product":
         path = CATALOG_PATH
     failed = rng.random() < 0.01
     return ApiCall(
         job_id=job.job_id,
         ts=ts,
-        platform=Platform.TIKTOK.value,
+        platform="tiktok",
         endpoint=path,
         http_status=200,
         duration_ms=round(rng.uniform(120, 1_500), 1),
@@ -190,7 +191,7 @@ def calls_for(rng: random.Random, job: Job, count: int, now: datetime) -> list[A
         return []
     end = job.finished_at or now
     step = (end - job.started_at) / count
-    make = _fb_call if job.spec.task_type.platform is Platform.FACEBOOK else _tt_call
+    make = _tt_call if job.spec.task_type in TIKTOK_TASK_TYPES else _fb_call
     return [make(rng, job, job.started_at + step * n, n) for n in range(count)]
 
 

@@ -24,16 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.plugins import Destination, FieldProblem
 from marketing_etl.contracts.report import Report, WriteResult
 from marketing_etl.models import Job, JobSpec
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
-from marketing_etl.services import build_services
 from marketing_etl.settings import Settings
 from marketing_etl.sources.facebook import register
 from marketing_etl.sources.facebook.catalog import find_template
 from marketing_etl.sources.facebook.metadata import IDS_PER_CALL
 from marketing_etl.sources.facebook.plan import plan_report
+from marketing_etl.wiring import build_services
 
 ACCOUNTS, DAYS, LATENCY_S = 10, 90, 0.150
 # 2 campaigns x 4 ad sets x 5 ads = 40 ads per account
@@ -54,8 +55,11 @@ def serve_fake(port: int) -> None:
     uvicorn.run(graph.app, host="127.0.0.1", port=port, log_level="warning")
 
 
-class CountingDestination:
+class CountingDestination(Destination):
     """Reads the rows as a real writer would, keeping none of them."""
+
+    def validate(self, spec: JobSpec, settings: Settings) -> list[FieldProblem]:
+        return []
 
     def write(self, ctx: JobContext, report: Report) -> WriteResult:
         count = sum(1 for _ in report.rows)

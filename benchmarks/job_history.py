@@ -13,18 +13,18 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-from marketing_etl.models import Job, JobSpec, JobStatus, TaskType
-from marketing_etl.storage.base import Store
+from marketing_etl.contracts.store import Store
+from marketing_etl.models import Job, JobSpec, JobStatus
 
 YEAR = timedelta(days=365)
 USERS = [f"user{i:03d}@{('brand', 'agency', 'shop')[i % 3]}.example" for i in range(150)]
 TEMPLATES = [f"Template {i:02d}" for i in range(24)]
 TASK_WEIGHTS = {
-    TaskType.FACEBOOK_DAILY: 40,
-    TaskType.FACEBOOK_PERFORMANCE: 20,
-    TaskType.FACEBOOK_BREAKDOWN: 15,
-    TaskType.PRODUCT: 15,
-    TaskType.CREATIVE: 10,
+    "facebook_daily": 40,
+    "facebook_performance": 20,
+    "facebook_breakdown": 15,
+    "product": 15,
+    "creative": 10,
 }
 FINAL_WEIGHTS = {JobStatus.SUCCESS: 86, JobStatus.FAILED: 9, JobStatus.CANCELLED: 5}
 
@@ -38,14 +38,14 @@ def _spec(rng: random.Random, job_id: str) -> JobSpec:
         else rng.randrange(len(USERS))
     ]
     fields: dict[str, object] = {
-        "task_type": task_type.value,
+        "task_type": task_type,
         "job_id": job_id,
         "start_date": "2026-01-01",
         "end_date": "2026-01-31",
         "user_email": user,
         "sheet_name": f"Report {rng.randrange(400)}",
     }
-    if task_type.platform.value == "tiktok":
+    if task_type in ("product", "creative"):
         fields |= {"advertiser_id": "7012345678901234567", "store_id": "7398765432109876543"}
     else:
         fields["template_name"] = TEMPLATES[min(int(rng.expovariate(0.25)), len(TEMPLATES) - 1)]

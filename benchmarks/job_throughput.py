@@ -20,12 +20,12 @@ from pathlib import Path
 
 import httpx
 
-from marketing_etl.api import create_app
+from marketing_etl.api.app import create_app
 from marketing_etl.executors.local import LocalExecutor
 from marketing_etl.models import JobFilter, JobStatus
 from marketing_etl.plugins import Plugins
-from marketing_etl.services import build_services
 from marketing_etl.settings import Settings
+from marketing_etl.wiring import build_services
 from tests.fakes.server import serve_app
 from tests.plugins import register
 from tests.services import postgres_schema

@@ -24,14 +24,14 @@ from pathlib import Path
 
 import httpx
 
-from marketing_etl.api import create_app
+from marketing_etl.api.app import create_app
 from marketing_etl.destinations import register as register_destinations
 from marketing_etl.executors.local import LocalExecutor
 from marketing_etl.models import JobFilter
 from marketing_etl.plugins import Plugins
 from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle
-from marketing_etl.services import build_services
 from marketing_etl.settings import Settings
+from marketing_etl.wiring import build_services
 from tests.fakes.google_sheets import serve_google
 from tests.fakes.server import serve_app
 from tests.plugins import register_sources

@@ -27,8 +27,9 @@ from marketing_etl.destinations import register as register_destinations
 from marketing_etl.models import Job, JobSpec, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
-from marketing_etl.services import build_services
 from marketing_etl.settings import Settings
+from marketing_etl.wiring import build_services
+from tests.plugins import StandInSource
 
 EMAIL = "bench-writer@fake-project.iam.gserviceaccount.com"
 SPREADSHEET_ID = "1BenchmarkSpreadsheet_0123456789"
@@ -38,10 +39,11 @@ KINDS = (
 )
 
 
-class SyntheticSource:
+class SyntheticSource(StandInSource):
     """25 columns of typical ad-report values, produced lazily like a real paged fetch."""
 
     def __init__(self, rows: int) -> None:
+        super().__init__("facebook", ("facebook_daily",))
         self.rows = rows
 
     def fetch(self, ctx: JobContext) -> Report:
@@ -88,7 +90,7 @@ def run(rows: int, latency_s: float, overwrite: bool, work: Path) -> dict[str, A
         )
         plugins = Plugins()
         register_destinations(plugins)
-        plugins.sources.register("facebook_daily", SyntheticSource(rows))
+        plugins.sources.register(SyntheticSource(rows))
         services = build_services(settings, plugins)
         spec = JobSpec(
             task_type="facebook_daily", job_id="bench", start_date=date(2026, 10, 1),

@@ -27,10 +27,10 @@ from marketing_etl.models import Job, JobSpec, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.tiktok_api import FakeTikTok
-from marketing_etl.services import build_services
 from marketing_etl.settings import Settings
 from marketing_etl.sources.tiktok.fields import CREATIVE_ATTRIBUTES
 from marketing_etl.sources.tiktok.source import TikTokReportSource
+from marketing_etl.wiring import build_services
 from tests.fakes.server import free_port
 from tests.plugins import MemoryDestination
 from tests.tiktok import data
@@ -89,7 +89,7 @@ def run(scenario: str, base_url: str, qps: float, qpm: int, selected: list[str])
             tiktok_max_qpm=qpm,
         )
         plugins = Plugins()
-        plugins.sources.register("creative", TikTokReportSource("creative"))
+        plugins.sources.register(TikTokReportSource("creative"))
         destination = MemoryDestination()
         plugins.destinations.register("sheets", destination)
         services = build_services(settings, plugins)

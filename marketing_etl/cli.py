@@ -18,8 +18,9 @@ from pydantic import ValidationError
 
 from marketing_etl.models import Job, JobFilter, JobStatus, utcnow
 from marketing_etl.sandbox.config import sandboxed
-from marketing_etl.services import Services, build_executor, build_services
+from marketing_etl.services import Services
 from marketing_etl.settings import Settings, get_settings
+from marketing_etl.wiring import build_executor, build_scheduler_executor, build_services
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MESSAGE_WIDTH = 60
@@ -119,7 +120,7 @@ def _open_services(settings: Settings) -> Services | None:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from marketing_etl.api import create_app
+    from marketing_etl.api.app import create_app
 
     settings = settings.model_copy(
         update={"host": args.host or settings.host, "port": args.port or settings.port}
@@ -170,7 +171,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     try:
-        from marketing_etl.executors.celery_app import create_celery_app, install_graceful_handback
+        from marketing_etl.celery_worker import create_worker_app, install_graceful_handback
     except ImportError as exc:
         print(
             f"marketing-etl worker: Celery is not installed ({exc}); install marketing-etl[celery]",
@@ -185,7 +186,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     concurrency = args.concurrency or settings.max_concurrent_jobs
     install_graceful_handback()
     # Mingle and gossip are worker-to-worker chatter; jobs are coordinated through the store.
-    create_celery_app(settings).worker_main(
+    create_worker_app(settings).worker_main(
         [
             "worker",
             f"--concurrency={concurrency}",
@@ -206,7 +207,7 @@ def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(f"marketing-etl scheduler on {redact_url(settings.resolved_database_url)}", flush=True)
     try:
-        run_scheduler(services)
+        run_scheduler(services, build_scheduler_executor(services))
     finally:
         services.close()
     return EXIT_OK
@@ -254,7 +255,7 @@ def format_jobs_table(jobs: Sequence[Job]) -> str:
     rows = [
         (
             job.job_id,
-            job.spec.task_type.value,
+            job.spec.task_type,
             job.status.value,
             f"{job.progress}%",
             str(job.rows_written),

@@ -12,19 +12,21 @@ import shutil
 import sys
 import threading
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import TextIO
 
 from pydantic import ValidationError
 
 from marketing_etl import runner
-from marketing_etl.jobs import Outcome, cancel_job, create_job
+from marketing_etl.job_errors import Conflict, Invalid, JobCommandError
+from marketing_etl.jobs import cancel_job, check_request, create_job
 from marketing_etl.log_redaction import install_log_redaction
 from marketing_etl.models import Job, JobRequest, JobStatus, LogLine, utcnow
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
 from marketing_etl.settings import Settings
 from marketing_etl.tokens import Redactor
-from marketing_etl.validation import validate_request
+from marketing_etl.wiring import build_services
 
 POLL_INTERVAL_S = 0.2
 BAR_WIDTH = 10
@@ -55,24 +57,27 @@ def run_command(settings: Settings, source: str) -> int:
         return EXIT_USAGE
     services = build_services(settings)
     try:
-        problems = validate_request(request, services.plugins, utcnow().date(), services.settings)
-        for problem in problems:
-            print(f"{source}: {problem.field}: {problem.message}", file=sys.stderr)
-        if problems:
-            return EXIT_USAGE
-        result = create_job(services, ForegroundSubmit(), request)
-        if result.outcome is Outcome.CONFLICT or result.job is None:
-            print(
-                f"job_id {request.job_id} already exists with a different body; send a new job_id",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
-        if result.job.status.finished:
-            print(f"Job {request.job_id} already finished: {result.job.status.value}. {result.job.message}")
-            return EXIT_OK if result.job.status is JobStatus.SUCCESS else EXIT_FAILED
-        return _run_and_follow(services, request.job_id)
+        return _create_and_run(services, source, request)
     finally:
         services.close()
+
+
+def _create_and_run(services: Services, source: str, request: JobRequest) -> int:
+    try:
+        check_request(services, request, utcnow().date())
+        job = create_job(services, ForegroundSubmit(), request).job
+    except Invalid as exc:
+        for problem in exc.problems:
+            print(f"{source}: {problem.field}: {problem.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except Conflict:
+        message = f"job_id {request.job_id} already exists with a different body; send a new job_id"
+        print(message, file=sys.stderr)
+        return EXIT_USAGE
+    if job.status.finished:
+        print(f"Job {request.job_id} already finished: {job.status.value}. {job.message}")
+        return EXIT_OK if job.status is JobStatus.SUCCESS else EXIT_FAILED
+    return _run_and_follow(services, request.job_id)
 
 
 def _read_request(source: str) -> JobRequest | None:
@@ -115,7 +120,8 @@ def _run_and_follow(services: Services, job_id: str) -> int:
             if cancel_sent:
                 print("\nStopped waiting; the job was asked to cancel.", file=sys.stderr)
                 return EXIT_INTERRUPTED
-            cancel_job(services, job_id)
+            with suppress(JobCommandError):  # already finished: the follower sees how it ended
+                cancel_job(services, job_id)
             cancel_sent = True
             print("\nCancelling… (Ctrl-C again to stop waiting)", file=sys.stderr)
     thread.join(timeout=5)

@@ -17,12 +17,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
+from marketing_etl.contracts.fx_rates import RateCache
+from marketing_etl.contracts.locks import Locks
+from marketing_etl.contracts.store import Store
 from marketing_etl.errors import FatalError, JobCancelled
 from marketing_etl.models import ApiCall, Job, JobSpec, LogLine, utcnow
 from marketing_etl.settings import Settings
-from marketing_etl.storage.base import Store
-from marketing_etl.storage.fx_rates_base import RateCache
-from marketing_etl.storage.locks_base import Locks
 from marketing_etl.tokens import Redactor
 
 _current: contextvars.ContextVar[JobContext | None] = contextvars.ContextVar(

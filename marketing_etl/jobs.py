@@ -1,39 +1,48 @@
-"""Job lifecycle commands shared by the HTTP API and the CLI: create, cancel, retry.
+"""Job lifecycle commands shared by the HTTP API, the CLI and the scheduler: check, create, cancel,
+retry.
 
-Each one validates, changes the store with compare-and-set transitions, and tells the executor;
-none of them runs a job (that is the runner's job, on whatever executor is configured).
+Each one changes the store with compare-and-set transitions and tells the executor; none of them
+runs a job (that is the runner's job, on whatever executor is configured). A command that cannot
+be applied raises one of job_errors.py's errors and changes nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from datetime import date
 
-from marketing_etl.executors.base import Executor
+from marketing_etl.contracts.executor import Executor
+from marketing_etl.contracts.plugins import FieldProblem
+from marketing_etl.job_errors import Conflict, Invalid, JobNotFound, TokenNeeded, WrongState
 from marketing_etl.models import Job, JobRequest, JobStatus, LogLine, utcnow
 from marketing_etl.services import Services
+from marketing_etl.tokens import Redactor
+from marketing_etl.validation import canonical, validate_request
 
-
-class Outcome(StrEnum):
-    CREATED = "created"
-    EXISTS = "exists"  # same job_id, same body: nothing new
-    CONFLICT = "conflict"  # same job_id, different body
-    NOT_FOUND = "not_found"
-    WRONG_STATE = "wrong_state"
-    TOKEN_NEEDED = "token_needed"  # retry after the stored token was deleted
-    APPLIED = "applied"
+RETRYABLE = (JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 @dataclass(frozen=True)
-class Result:
-    outcome: Outcome
-    job: Job | None = None
+class Created:
+    job: Job
+    new: bool  # False: the same request had created it already, and nothing was queued now
 
 
-def create_job(services: Services, executor: Executor, request: JobRequest) -> Result:
-    """Store a validated request as a QUEUED job and hand it to the executor. Raises StoreBusy
-    (nothing stored) if the database stays locked past the store's wait budget."""
-    spec = request.spec()
+def check_request(services: Services, request: JobRequest, today_utc: date) -> None:
+    """Raises Invalid with every cross-field problem of a parsed request, the request's access
+    token masked wherever a message quotes it."""
+    problems = validate_request(request, services.plugins, today_utc, services.settings)
+    if problems:
+        token = request.access_token.get_secret_value() if request.access_token else None
+        redact = Redactor(token)
+        raise Invalid([FieldProblem(problem.field, redact(problem.message)) for problem in problems])
+
+
+def create_job(services: Services, executor: Executor, request: JobRequest) -> Created:
+    """Store a request (checked by check_request) as a QUEUED job and hand it to the executor.
+    Raises Conflict if its job_id holds a different request, and StoreBusy (nothing stored) if
+    the database stays locked past the store's wait budget."""
+    spec = canonical(request.spec(), services.plugins)  # an alias is stored as its task type
     fingerprint = spec.fingerprint()
     existing = services.store.get_job(spec.job_id)
     if existing is not None:
@@ -44,22 +53,33 @@ def create_job(services: Services, executor: Executor, request: JobRequest) -> R
     accepted = LogLine(
         job_id=job.job_id,
         attempt=job.attempt,
-        message=f"Job accepted: {spec.task_type.value} for {spec.user_email}",
+        message=f"Job accepted: {spec.task_type} for {spec.user_email}",
     )
     # Job, token and first line in one write: "queued" is only ever answered for all of them.
     if not services.store.insert_job(job, ciphertext, [accepted]):
         # Lost a race with an identical job_id submitted at the same moment.
         raced = services.store.get_job(spec.job_id)
-        return _existing(raced, fingerprint) if raced else Result(Outcome.CONFLICT)
+        if raced is None:
+            raise Conflict(spec.job_id)
+        return _existing(raced, fingerprint)
     executor.submit(job.job_id)
-    return Result(Outcome.CREATED, job)
+    return Created(job, new=True)
 
 
-def _existing(job: Job, fingerprint: str) -> Result:
-    return Result(Outcome.EXISTS if job.fingerprint == fingerprint else Outcome.CONFLICT, job)
+def _existing(job: Job, fingerprint: str) -> Created:
+    if job.fingerprint != fingerprint:
+        raise Conflict(job.job_id)
+    return Created(job, new=False)
 
 
-def cancel_job(services: Services, job_id: str) -> Result:
+def get_job(services: Services, job_id: str) -> Job:
+    job = services.store.get_job(job_id)
+    if job is None:
+        raise JobNotFound(job_id)
+    return job
+
+
+def cancel_job(services: Services, job_id: str) -> Job:
     """QUEUED -> CANCELLED at once; RUNNING -> flag for the runner's next check."""
     store = services.store
     now = utcnow()
@@ -73,32 +93,30 @@ def cancel_job(services: Services, job_id: str) -> Result:
     if cancelled_now:
         services.vault.on_failure(job_id, now)
     elif not store.transition(job_id, [JobStatus.RUNNING], cancel_requested=True):
-        job = store.get_job(job_id)
-        return Result(Outcome.NOT_FOUND if job is None else Outcome.WRONG_STATE, job)
-    job = store.get_job(job_id)
-    if job is not None:
-        _log(services, job, "Cancel requested by user")
-    return Result(Outcome.APPLIED, job)
+        job = get_job(services, job_id)
+        raise WrongState(
+            job, f"Job '{job_id}' has already finished ({job.status.value}); there is nothing to cancel."
+        )
+    job = get_job(services, job_id)
+    _log(services, job, "Cancel requested by user")
+    return job
 
 
-def retry_job(
-    services: Services, executor: Executor, job_id: str, access_token: str | None
-) -> Result:
-    """A FAILED or CANCELLED job runs again as attempt N+1, keeping its checkpoint."""
+def retry_job(services: Services, executor: Executor, job_id: str, access_token: str | None) -> Job:
+    """A FAILED or CANCELLED job runs again as attempt N+1, keeping its checkpoint. Without
+    `access_token` the stored one is used; TokenNeeded if it was deleted."""
     store = services.store
-    job = store.get_job(job_id)
-    if job is None:
-        return Result(Outcome.NOT_FOUND)
-    if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
-        return Result(Outcome.WRONG_STATE, job)
+    job = get_job(services, job_id)
+    if job.status not in RETRYABLE:
+        raise _not_retryable(job)
     if access_token:
         services.vault.put(job_id, access_token)
     elif services.vault.get(job_id, utcnow()) is None:
-        return Result(Outcome.TOKEN_NEEDED, job)
+        raise TokenNeeded()
     attempt = job.attempt + 1
     applied = store.transition(
         job_id,
-        [JobStatus.FAILED, JobStatus.CANCELLED],
+        list(RETRYABLE),
         status=JobStatus.QUEUED,
         attempt=attempt,
         recoveries=0,
@@ -111,14 +129,19 @@ def retry_job(
         next_resend_at=None,
     )
     if not applied:
-        return Result(Outcome.WRONG_STATE, store.get_job(job_id))
+        raise _not_retryable(get_job(services, job_id))
     # The token is needed again until this attempt ends, like a new job's.
     services.store.set_token_expiry(job_id, None)
-    retried = store.get_job(job_id)
-    assert retried is not None
+    retried = get_job(services, job_id)
     _log(services, retried, f"Retry requested: attempt {attempt}")
     executor.submit(job_id)
-    return Result(Outcome.APPLIED, retried)
+    return retried
+
+
+def _not_retryable(job: Job) -> WrongState:
+    return WrongState(
+        job, f"Job '{job.job_id}' is {job.status.value}; only FAILED or CANCELLED jobs can be retried."
+    )
 
 
 def _log(services: Services, job: Job, message: str) -> None:

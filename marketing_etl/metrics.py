@@ -8,14 +8,14 @@ they only ever grow, also when retention prunes the raw call records, as counter
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from marketing_etl.models import JobStatus, TaskType
-from marketing_etl.storage.base import Store
-from marketing_etl.storage.job_stats_base import StatusTypeFigures
-from marketing_etl.storage.metrics_base import DURATION_BUCKETS_S, Durations, QueueSummary
-from marketing_etl.storage.rollups_base import DAY_S, ERROR, OK, CallCounters
+from marketing_etl.contracts.job_stats import StatusTypeFigures
+from marketing_etl.contracts.metrics import DURATION_BUCKETS_S, Durations, QueueSummary
+from marketing_etl.contracts.rollups import DAY_S, ERROR, OK, CallCounters
+from marketing_etl.contracts.store import Store
+from marketing_etl.models import JobStatus
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PREFIX = "marketing_etl"
@@ -25,13 +25,15 @@ Labels = Mapping[str, str]
 Sample = tuple[str, Labels, float]
 
 
-def render(store: Store, now: datetime) -> str:
+def render(store: Store, now: datetime, task_types: Sequence[str]) -> str:
+    """`task_types`: the registered ones, each given a sample even before its first job."""
     # The dashboard's own aggregate (store.job_stats), over all time, with the histogram.
     figures = store.job_stats.by_status_and_type(histogram=True)
     jobs = {key: f.jobs for key, f in figures.items()}
     calls = store.rollups.by_platform(DAY_S, None)
     lines: list[str] = []
-    _family(lines, "jobs", "gauge", "Jobs in the store by status and task type.", _job_samples(jobs))
+    samples = _job_samples(jobs, task_types)
+    _family(lines, "jobs", "gauge", "Jobs in the store by status and task type.", samples)
     queued = sum(n for (status, _), n in jobs.items() if status == JobStatus.QUEUED.value)
     _family(lines, "queue_depth", "gauge", "Jobs waiting for a worker (QUEUED).", [("", {}, queued)])
     _family(
@@ -81,12 +83,14 @@ def _oldest_age_s(queue: QueueSummary, now: datetime) -> float:
     return round(max(0.0, (now - queue.oldest_queued_at).total_seconds()), 3)
 
 
-def _job_samples(jobs: Mapping[tuple[str, str], int]) -> list[Sample]:
-    # Every combination, zeros included, so a graph of FAILED jobs exists before the first failure.
+def _job_samples(jobs: Mapping[tuple[str, str], int], task_types: Sequence[str]) -> list[Sample]:
+    # Every combination, zeros included, so a graph of FAILED jobs exists before the first failure;
+    # stored jobs of a task type no longer installed keep theirs.
+    every = [*task_types, *sorted({task for _, task in jobs} - set(task_types))]
     return [
-        ("", {"status": status.value, "task_type": task.value}, jobs.get((status.value, task.value), 0))
+        ("", {"status": status.value, "task_type": task}, jobs.get((status.value, task), 0))
         for status in JobStatus
-        for task in TaskType
+        for task in every
     ]
 
 

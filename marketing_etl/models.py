@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -37,26 +38,6 @@ SPREADSHEET_ID_HINT = (
 )
 
 
-class TaskType(StrEnum):
-    FACEBOOK_DAILY = "facebook_daily"
-    FACEBOOK_PERFORMANCE = "facebook_performance"
-    FACEBOOK_BREAKDOWN = "facebook_breakdown"
-    PRODUCT = "product"
-    CREATIVE = "creative"
-
-    @property
-    def platform(self) -> Platform:
-        return Platform.TIKTOK if self in (TaskType.PRODUCT, TaskType.CREATIVE) else Platform.FACEBOOK
-
-
-TASK_TYPE_ALIASES = {"tiktok_product": TaskType.PRODUCT, "tiktok_creative": TaskType.CREATIVE}
-
-
-class Platform(StrEnum):
-    FACEBOOK = "facebook"
-    TIKTOK = "tiktok"
-
-
 class JobStatus(StrEnum):
     QUEUED = "QUEUED"
     RUNNING = "RUNNING"
@@ -66,7 +47,12 @@ class JobStatus(StrEnum):
 
     @property
     def finished(self) -> bool:
-        return self in (JobStatus.SUCCESS, JobStatus.FAILED, JobStatus.CANCELLED)
+        return self in FINISHED_STATUSES
+
+
+# A job in one of these will not change again unless retried; the others are still to run.
+FINISHED_STATUSES = (JobStatus.SUCCESS, JobStatus.FAILED, JobStatus.CANCELLED)
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 class Account(BaseModel):
@@ -91,7 +77,8 @@ class JobSpec(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    task_type: TaskType
+    # A registered source's task type: validation resolves aliases and refuses unknown names.
+    task_type: str
     job_id: str
     task_id: str | None = None
     start_date: date
@@ -110,17 +97,6 @@ class JobSpec(BaseModel):
     destination: Literal["sheets", "csv", "xlsx"] = "sheets"
     target_currency: str | None = None  # ISO 4217; money is converted into it day by day
     fx_rates: dict[str, Decimal] = Field(default_factory=dict)  # pinned rates: {"USD/VND": 25400}
-
-    @field_validator("task_type", mode="before")
-    @classmethod
-    def _known_task_type(cls, value: object) -> object:
-        text = str(value).strip()
-        if text in TASK_TYPE_ALIASES:
-            return TASK_TYPE_ALIASES[text]
-        known = [t.value for t in TaskType] + list(TASK_TYPE_ALIASES)
-        if text not in known:
-            raise ValueError(f"unknown task_type '{text}'; use one of {', '.join(known)}")
-        return text
 
     @field_validator("job_id")
     @classmethod
@@ -209,10 +185,6 @@ class JobSpec(BaseModel):
     @property
     def pinned_rates(self) -> dict[tuple[str, str], Decimal]:
         return {parse_pair(pair): rate for pair, rate in self.fx_rates.items()}
-
-    @property
-    def platform(self) -> Platform:
-        return self.task_type.platform
 
     def fingerprint(self) -> str:
         """Identity of the work asked for: the same body again is the same job. Fields left at
@@ -325,10 +297,53 @@ class ApiCall(BaseModel):
     error: str | None = None
 
 
+# The jobs list's vocabulary, shared by the API, the cursor and every store backend.
+JOB_SORT_FIELDS = ("created_at", "started_at", "finished_at", "status", "task_type", "user_email", "job_id")
+# Sort fields that may be empty; every backend orders empty values as the smallest.
+NULLABLE_SORT_FIELDS = frozenset({"started_at", "finished_at"})
+_TIME_SORT_FIELDS = frozenset({"created_at", "started_at", "finished_at"})
+JOB_SORT_PATTERN = rf"^-?({'|'.join(JOB_SORT_FIELDS)})$"
+# Filter fields matched exactly; `q` matches a substring of any JOB_SEARCH_FIELDS.
+JOB_FILTER_FIELDS = ("status", "task_type", "template_name", "user_email")
+JOB_SEARCH_FIELDS = ("job_id", "user_email", "sheet_name")
+
+
+@dataclass(frozen=True)
+class JobSort:
+    """A jobs list's order: one of JOB_SORT_FIELDS, written "-field" when descending."""
+
+    field: str
+    descending: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> JobSort:
+        field = text.removeprefix("-")
+        if field not in JOB_SORT_FIELDS:
+            allowed = ", ".join(sorted(JOB_SORT_FIELDS))
+            raise ValueError(f"cannot sort jobs by '{field}'; use one of {allowed}")
+        return cls(field, text.startswith("-"))
+
+    def __str__(self) -> str:
+        return f"-{self.field}" if self.descending else self.field
+
+    @property
+    def nullable(self) -> bool:
+        return self.field in NULLABLE_SORT_FIELDS
+
+    @property
+    def is_time(self) -> bool:
+        return self.field in _TIME_SORT_FIELDS
+
+
 class JobFilter(BaseModel):
     status: JobStatus | None = None
-    task_type: TaskType | None = None
+    task_type: str | None = None
     template_name: str | None = None
     user_email: str | None = None
-    q: str | None = None  # substring of job_id, user_email or sheet_name
+    q: str | None = None  # substring of any JOB_SEARCH_FIELDS
     since: datetime | None = None  # created_at >= since
+
+    def exact(self) -> dict[str, str]:
+        """The JOB_FILTER_FIELDS that are set, as stored (an enum by its value)."""
+        values = {name: getattr(self, name) for name in JOB_FILTER_FIELDS}
+        return {name: str(getattr(v, "value", v)) for name, v in values.items() if v is not None}

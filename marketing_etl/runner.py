@@ -22,11 +22,11 @@ from marketing_etl.context import (
     install_job_log_handler,
 )
 from marketing_etl.contracts.report import Report, WriteResult
+from marketing_etl.contracts.store import Store
 from marketing_etl.errors import EtlError, FatalError, JobCancelled
 from marketing_etl.models import Job, JobStatus, utcnow
 from marketing_etl.plugins import Plugins
 from marketing_etl.settings import Settings
-from marketing_etl.storage.base import Store
 from marketing_etl.tokens import TokenVault
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def run_job(job_id: str, deps: RunnerDeps) -> JobStatus | None:
 def _run_claimed(job: Job, ctx: JobContext, deps: RunnerDeps) -> JobStatus:
     spec = job.spec
     attempt_note = f" (attempt {job.attempt})" if job.attempt > 1 else ""
-    ctx.progress(0, f"Starting {spec.task_type.value} report{attempt_note}")
+    ctx.progress(0, f"Starting {spec.task_type} report{attempt_note}")
     try:
         result = _pipeline(ctx, deps.plugins)
     except JobCancelled:
@@ -102,9 +102,9 @@ def _run_claimed(job: Job, ctx: JobContext, deps: RunnerDeps) -> JobStatus:
 
 def _pipeline(ctx: JobContext, plugins: Plugins) -> WriteResult:
     spec = ctx.spec
-    source = plugins.sources.get(spec.task_type.value)
+    source = plugins.sources.get(spec.task_type)
     if source is None:
-        raise FatalError(f"{spec.task_type.value} reports are not available in this installation.")
+        raise FatalError(f"{spec.task_type} reports are not available in this installation.")
     destination = plugins.destinations.get(spec.destination)
     if destination is None:
         raise FatalError(f"Writing to {spec.destination} is not available in this installation.")

@@ -1,6 +1,8 @@
-"""Wiring: settings -> store, token vault, plugins, runner dependencies, executor.
+"""What a process shares with everything it runs: settings, store, token vault and plugins.
 
-The API process, the Celery worker and the CLI each build one `Services` and share nothing else.
+A plain container: the entry points build it (marketing_etl/wiring.py) and hand it down; nothing
+here knows which database, executor or plugins it holds. The API process, the Celery worker and
+the CLI each build one `Services` and share nothing else.
 """
 
 from __future__ import annotations
@@ -8,14 +10,13 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from marketing_etl.executors.base import Executor
-from marketing_etl.plugins import Plugins, default_plugins
+from marketing_etl.contracts.store import Store
+from marketing_etl.plugins import Plugins
 from marketing_etl.runner import RunnerDeps
 from marketing_etl.settings import Settings
-from marketing_etl.storage import Store, open_store
-from marketing_etl.tokens import TokenVault, load_fernet
+from marketing_etl.tokens import TokenVault
 
 
 @dataclass
@@ -23,7 +24,7 @@ class Services:
     settings: Settings
     store: Store
     vault: TokenVault
-    plugins: Plugins = field(default_factory=default_plugins)
+    plugins: Plugins
 
     def runner_deps(self, worker: str | None = None) -> RunnerDeps:
         return RunnerDeps(
@@ -36,28 +37,6 @@ class Services:
 
     def close(self) -> None:
         self.store.close()
-
-
-def build_services(settings: Settings, plugins: Plugins | None = None) -> Services:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(settings.resolved_database_url, mongo_database=settings.mongo_database)
-    vault = TokenVault(store, load_fernet(settings), settings.token_retention_s)
-    plugins = plugins or default_plugins(settings.extra_plugins)
-    if settings.sandbox:
-        from marketing_etl.sandbox import install
-
-        install(plugins, settings)
-    return Services(settings, store, vault, plugins)
-
-
-def build_executor(services: Services) -> Executor:
-    if services.settings.resolved_executor == "celery":
-        from marketing_etl.executors.celery_executor import CeleryExecutor
-
-        return CeleryExecutor(services)
-    from marketing_etl.executors.local import LocalExecutor
-
-    return LocalExecutor(services)
 
 
 def worker_identity(worker: str | None = None) -> str:

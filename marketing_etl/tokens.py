@@ -10,8 +10,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from marketing_etl.contracts.store import Store
 from marketing_etl.settings import Settings
-from marketing_etl.storage.base import Store
 
 MASK = "***"
 _KEY_FILE = "secret.key"

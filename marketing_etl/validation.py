@@ -1,37 +1,24 @@
-"""Create-job rules that need several fields, the platform, or today's date.
+"""Create-job rules common to every job: a known task type, a token, the destination, the
+dates, nothing listed twice. Then the job's source and destination check what only they
+understand (their `validate` hook, see contracts/plugins.py): Facebook's accounts and templates,
+TikTok's advertiser and store, the Sheets writer's credentials.
 
 Per-field shape rules (ids, e-mail, sheet name, ...) live on the fields in `models.py`; this
 module runs after the body has parsed and returns every remaining problem at once, each naming
-the field and the fix, so the client can correct the whole request in one go.
-
-Platform-specific checks plug in here: if the source registered for the job's task type
-(`plugins.sources.get(task_type)`) has a method `validate(spec: JobSpec) -> list[FieldProblem]`
-(the `SpecValidator` protocol), its problems are added. The Facebook template catalog and its
-field checks use this hook, so they are enforced wherever a job is created (API or CLI).
-A field that the generic rules already flagged is not reported again by the hook: the generic
-message ("template_name is required") is the fix to make first.
-
-Destinations plug in the same way: the destination registered for the job's `destination` may
-have `validate(spec: JobSpec, settings: Settings) -> list[FieldProblem]` (`DestinationValidator`);
-the Google Sheets writer uses it to refuse a job up front when the server has no usable
-credentials, saying how to configure them.
+the field and the fix, so the client can correct the whole request in one go. A field that the
+common rules already flagged is not reported again by a plugin: the common message is the fix
+to make first.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections import Counter
-from dataclasses import dataclass
 from datetime import MINYEAR, date, timedelta
-from typing import Protocol, runtime_checkable
+from typing import TypeVar
 
-from marketing_etl.models import (
-    SPREADSHEET_ID_HINT,
-    SPREADSHEET_ID_MIN_LENGTH,
-    JobRequest,
-    JobSpec,
-    Platform,
-)
+from marketing_etl.contracts.plugins import FieldProblem, Source
+from marketing_etl.models import SPREADSHEET_ID_HINT, SPREADSHEET_ID_MIN_LENGTH, JobRequest, JobSpec
 from marketing_etl.plugins import Plugins
 from marketing_etl.settings import Settings
 
@@ -44,92 +31,56 @@ MAX_NAMES_SHOWN = 10
 
 _SHEET_URL_HINT = "docs.google.com/spreadsheets/d/<id>/edit"
 
-
-@dataclass(frozen=True)
-class FieldProblem:
-    field: str
-    message: str
-
-
-@runtime_checkable
-class SpecValidator(Protocol):
-    """A source that checks the fields only it understands (templates, metric names...)."""
-
-    def validate(self, spec: JobSpec) -> list[FieldProblem]: ...
-
-
-@runtime_checkable
-class DestinationValidator(Protocol):
-    """A destination that checks the server's setup for it (e.g. Google credentials)."""
-
-    def validate(self, spec: JobSpec, settings: Settings) -> list[FieldProblem]: ...
+SpecT = TypeVar("SpecT", bound=JobSpec)
 
 
 def validate_request(
     request: JobRequest, plugins: Plugins, today_utc: date, settings: Settings
 ) -> list[FieldProblem]:
     """All cross-field problems of a parsed create-job body; empty when it may be queued."""
+    request = canonical(request, plugins)
+    source = plugins.sources.get(request.task_type)
     problems = [
-        *_platform_fields(request),
+        *_task_type(request, source, plugins),
+        *_access_token(request, source),
         *_destination_fields(request, settings),
         *_date_range(request, today_utc),
         *_duplicate_accounts(request),
         *_duplicate_fields(request),
     ]
     flagged = {problem.field for problem in problems}
-    source = plugins.sources.get(request.task_type.value)
-    if isinstance(source, SpecValidator):
-        problems += [p for p in source.validate(request.spec()) if p.field not in flagged]
+    spec = request.spec()
+    if source is not None:
+        problems += [p for p in source.validate(spec, settings) if p.field not in flagged]
     destination = plugins.destinations.get(request.destination)
-    if isinstance(destination, DestinationValidator):
-        problems += [p for p in destination.validate(request.spec(), settings) if p.field not in flagged]
+    if destination is not None:
+        problems += [p for p in destination.validate(spec, settings) if p.field not in flagged]
     return problems
 
 
-def _platform_fields(request: JobRequest) -> list[FieldProblem]:
-    task = request.task_type.value
-    problems: list[FieldProblem] = []
+def canonical(request: SpecT, plugins: Plugins) -> SpecT:
+    """The request under its task type's own name when it was sent under an alias
+    ("tiktok_product" is stored as "product"); unchanged otherwise."""
+    task_type = plugins.sources.resolve(request.task_type)
+    if task_type is None or task_type == request.task_type:
+        return request
+    return request.model_copy(update={"task_type": task_type})
+
+
+def _task_type(request: JobRequest, source: Source | None, plugins: Plugins) -> list[FieldProblem]:
+    if source is not None:
+        return []
+    known = ", ".join(plugins.sources.names())
+    return [FieldProblem("task_type", f"unknown task_type '{request.task_type}'; use one of {known}")]
+
+
+def _access_token(request: JobRequest, source: Source | None) -> list[FieldProblem]:
     token = request.access_token.get_secret_value().strip() if request.access_token else ""
-    if not token:
-        platform = "Facebook" if request.platform is Platform.FACEBOOK else "TikTok"
-        problems.append(
-            FieldProblem("access_token", f"access_token is required: send the {platform} access token")
-        )
-    if request.platform is Platform.FACEBOOK:
-        if not request.accounts:
-            problems.append(
-                FieldProblem(
-                    "accounts",
-                    f"accounts is required for {task} reports: send at least one ad account, "
-                    'e.g. [{"id": "act_1234567890", "name": "My account"}]',
-                )
-            )
-        if not request.template_name:
-            problems.append(
-                FieldProblem(
-                    "template_name",
-                    f"template_name is required for {task} reports: send the report template, "
-                    'e.g. "Campaign Overview Report"',
-                )
-            )
-        return problems
-    if not request.advertiser_id:
-        problems.append(
-            FieldProblem(
-                "advertiser_id",
-                f"advertiser_id is required for TikTok {task} reports: "
-                "send the numeric advertiser id from TikTok Ads Manager",
-            )
-        )
-    if not request.store_id:
-        problems.append(
-            FieldProblem(
-                "store_id",
-                f"store_id is required for TikTok {task} reports: "
-                "send the numeric store id from TikTok Seller Center",
-            )
-        )
-    return problems
+    if token or source is None:
+        return []
+    return [
+        FieldProblem("access_token", f"access_token is required: send the {source.display_name} access token")
+    ]
 
 
 def _destination_fields(request: JobRequest, settings: Settings) -> list[FieldProblem]:

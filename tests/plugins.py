@@ -1,5 +1,9 @@
 """Test-only source and destination, registered by tests in place of the real platforms.
 
+`StandInSource` is the contract's bookkeeping for a test source standing in for one real
+platform: that platform's name, task types, aliases and required-field rules (so the API's
+validation answers as in production), no catalog. The scripted source is one, per platform.
+
 The source's behaviour comes from the job's `template_name`, written as `key=value;...`:
   rows=N        how many rows to produce (default 5)
   delay_ms=N    sleep this long before each row, checking cancel (default 0)
@@ -18,19 +22,29 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.plugins import Destination, FieldProblem, Source, TaskCatalog
 from marketing_etl.contracts.report import Column, Report, WriteResult
 from marketing_etl.errors import UserError
-from marketing_etl.models import ApiCall
+from marketing_etl.models import ApiCall, JobSpec
 from marketing_etl.plugins import Plugins
+from marketing_etl.settings import Settings
+from marketing_etl.sources.facebook.checks import required_fields
+from marketing_etl.sources.tiktok.fields import required_ids
 
 log = logging.getLogger("marketing_etl.tests.source")
 OUTPUT_DIR_ENV = "TEST_OUTPUT_DIR"
-TASK_TYPES = ("facebook_daily", "facebook_performance", "facebook_breakdown", "product", "creative")
+PLATFORM_TASK_TYPES = {
+    "facebook": ("facebook_daily", "facebook_performance", "facebook_breakdown"),
+    "tiktok": ("product", "creative"),
+}
+TASK_TYPES = (*PLATFORM_TASK_TYPES["facebook"], *PLATFORM_TASK_TYPES["tiktok"])
+DISPLAY_NAMES = {"facebook": "Facebook", "tiktok": "TikTok"}
+TIKTOK_ALIASES = {"tiktok_product": "product", "tiktok_creative": "creative"}
 
 
 def script_of(ctx: JobContext) -> dict[str, str]:
@@ -38,7 +52,28 @@ def script_of(ctx: JobContext) -> dict[str, str]:
     return dict(part.split("=", 1) for part in raw.split(";") if "=" in part)
 
 
-class ScriptedSource:
+class StandInSource(Source):
+    def __init__(self, platform: str = "facebook", task_types: tuple[str, ...] | None = None) -> None:
+        self.platform = platform
+        self.display_name = DISPLAY_NAMES[platform]
+        self.task_types = task_types or PLATFORM_TASK_TYPES[platform]
+        self.aliases: Mapping[str, str] = {
+            alias: task for alias, task in TIKTOK_ALIASES.items() if task in self.task_types
+        }
+
+    def validate(self, spec: JobSpec, settings: Settings) -> list[FieldProblem]:
+        if self.platform == "facebook":
+            return required_fields(spec)
+        return required_ids(spec.task_type, spec)
+
+    def catalog(self, task_type: str) -> TaskCatalog:
+        return TaskCatalog(task_type)
+
+    def fetch(self, ctx: JobContext) -> Report:
+        raise NotImplementedError("each stand-in source fetches its own rows")
+
+
+class ScriptedSource(StandInSource):
     def fetch(self, ctx: JobContext) -> Report:
         script = script_of(ctx)
         if "log" in script:
@@ -74,11 +109,14 @@ def _fail(kind: str) -> None:
     raise UserError("The scripted source refused this account.")
 
 
-class MemoryDestination:
+class MemoryDestination(Destination):
     """Writes rows one by one, recording progress after each, like a chunked writer would."""
 
     def __init__(self) -> None:
         self.tables: dict[str, list[list[Any]]] = {}
+
+    def validate(self, spec: JobSpec, settings: Settings) -> list[FieldProblem]:
+        return []
 
     def write(self, ctx: JobContext, report: Report) -> WriteResult:
         table = self.tables.setdefault(ctx.job_id, [])
@@ -127,10 +165,9 @@ class HeldExecutor:
 
 
 def register_sources(plugins: Plugins) -> None:
-    """Register the test source for every task type; the real destinations stay."""
-    source = ScriptedSource()
-    for task_type in TASK_TYPES:
-        plugins.sources.register(task_type, source)
+    """Serve every task type of both platforms with the scripted source; the real destinations stay."""
+    for platform in PLATFORM_TASK_TYPES:
+        plugins.sources.replace(ScriptedSource(platform))
 
 
 def register(plugins: Plugins, destination: MemoryDestination | None = None) -> MemoryDestination:

@@ -17,9 +17,10 @@ from marketing_etl.contracts.report import Column, Report
 from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus, utcnow
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
 from marketing_etl.settings import Settings
-from tests.plugins import HeldExecutor, MemoryDestination, register
+from marketing_etl.wiring import build_services
+from tests.plugins import HeldExecutor, MemoryDestination, StandInSource, register
 
 TOKEN = "EAAB-runner-secret-token-0123456789"
 
@@ -149,7 +150,7 @@ def test_cancel_while_running_ends_cancelled_never_failed(
     worker = threading.Thread(target=lambda: result.append(run_job("cx-1", services.runner_deps())))
     worker.start()
     _wait_for(lambda: (j := services.store.get_job("cx-1")) is not None and j.rows_written >= 3)
-    assert jobs.cancel_job(services, "cx-1").outcome is jobs.Outcome.APPLIED
+    assert jobs.cancel_job(services, "cx-1").cancel_requested
     worker.join(timeout=10)
     assert result == [JobStatus.CANCELLED]
     job = services.store.get_job("cx-1")
@@ -213,9 +214,8 @@ def test_retry_runs_a_new_attempt_whose_log_continues(
     services, dest = env
     queue(services, "re-1", "rows=2;fail=user")
     run_job("re-1", services.runner_deps())
-    services.plugins.sources.register("facebook_daily", _AlwaysOk())
-    outcome = jobs.retry_job(services, HeldExecutor(), "re-1", access_token=None)
-    assert outcome.outcome is jobs.Outcome.APPLIED
+    services.plugins.sources.replace(_AlwaysOk())
+    assert jobs.retry_job(services, HeldExecutor(), "re-1", access_token=None).attempt == 2
     assert run_job("re-1", services.runner_deps()) is JobStatus.SUCCESS
     job = services.store.get_job("re-1")
     assert job is not None and (job.attempt, job.status) == (2, JobStatus.SUCCESS)
@@ -225,7 +225,7 @@ def test_retry_runs_a_new_attempt_whose_log_continues(
     assert dest.tables["re-1"][-2:] == [["n"], [1]]
 
 
-class _AlwaysOk:
+class _AlwaysOk(StandInSource):
     def fetch(self, ctx: JobContext) -> Report:
         return Report(columns=[Column("n", "integer")], rows=[[1]])
 
@@ -244,7 +244,7 @@ def _wait_for(predicate: Callable[[], bool], timeout_s: float = 5.0) -> None:
     raise AssertionError("condition not reached in time")
 
 
-class _LeakySource:
+class _LeakySource(StandInSource):
     """A client that (wrongly) put the token into what it records: the context must mask it."""
 
     def fetch(self, ctx: JobContext) -> Report:
@@ -264,7 +264,7 @@ class _LeakySource:
 
 def test_api_call_records_are_masked(env: tuple[Services, MemoryDestination]) -> None:
     services, _ = env
-    services.plugins.sources.register("facebook_daily", _LeakySource())
+    services.plugins.sources.replace(_LeakySource())
     queue(services, "leaky", "rows=1")
     assert run_job("leaky", services.runner_deps()) is JobStatus.SUCCESS
     [call] = services.store.get_api_calls("leaky")

@@ -10,7 +10,8 @@ from marketing_etl import jobs
 from marketing_etl.models import JobRequest, utcnow
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
+from marketing_etl.wiring import build_services
 from tests.plugins import HeldExecutor, register
 from tests.services import postgres_schema
 from tests.test_runner import make_settings
@@ -39,7 +40,7 @@ def _run_three_jobs(services: Services) -> None:
     scripts = {"rest-ok": "rows=2;log=hi", "rest-fail": "rows=1;log=hi;fail=user", "rest-queued": "rows=1"}
     held = HeldExecutor()
     for job_id, script in scripts.items():
-        assert jobs.create_job(services, held, _request(job_id, script)).outcome is jobs.Outcome.CREATED
+        assert jobs.create_job(services, held, _request(job_id, script)).new
     assert held.submitted == list(scripts)
     assert services.vault.get("rest-queued", utcnow()) == TOKEN  # stored, and decryptable
     run_job("rest-ok", services.runner_deps())

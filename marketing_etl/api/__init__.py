@@ -1,5 +1,2 @@
-"""The HTTP API: job endpoints for the original clients, dashboard data, health."""
-
-from marketing_etl.api.app import create_app
-
-__all__ = ["create_app"]
+"""The HTTP API: job endpoints for the original clients, dashboard data, health. The app
+factory, an entry point, is api/app.py."""

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 
 from marketing_etl import __version__
 from marketing_etl.api import (
@@ -26,14 +25,15 @@ from marketing_etl.api import (
 from marketing_etl.api.body_limit import BodyLimit
 from marketing_etl.api.credentials import load_dashboard_auth
 from marketing_etl.api.deps import ApiContext
-from marketing_etl.api.errors import request_validation_handler
-from marketing_etl.executors.base import Executor
+from marketing_etl.api.errors import add_error_handlers
+from marketing_etl.contracts.executor import Executor
 from marketing_etl.models import utcnow
 from marketing_etl.sandbox import mount_sandbox, sandboxed
 from marketing_etl.sandbox.config import MOUNT_PATH as SANDBOX_PATH
 from marketing_etl.schedules.scheduler import start_embedded
-from marketing_etl.services import Services, build_executor, build_services
+from marketing_etl.services import Services
 from marketing_etl.settings import Settings, get_settings
+from marketing_etl.wiring import build_executor, build_services
 
 TITLE = "Marketing ETL Pipeline"
 DESCRIPTION = """
@@ -74,7 +74,7 @@ def create_app(
         openapi_tags=TAGS,
         lifespan=_lifespan(resolved, services, executor),
     )
-    app.add_exception_handler(RequestValidationError, request_validation_handler)
+    add_error_handlers(app)
     app.add_middleware(
         BodyLimit,
         max_bytes=resolved.max_request_bytes,

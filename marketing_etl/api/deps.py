@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from marketing_etl.api.credentials import DashboardAuth
-from marketing_etl.executors.base import Executor
+from marketing_etl.contracts.executor import Executor
 from marketing_etl.services import Services
 from marketing_etl.settings import Settings
 

@@ -5,6 +5,8 @@ into the response; for a create-job body that can be the whole object, access to
 Every 422 this API sends goes through `unprocessable`, which keeps only loc, msg and type and
 masks the request's access token should a message quote it. Pydantic's "Value error, " prefix
 is dropped: the message that follows already says what is wrong and how to fix it.
+
+The job commands' refusals (job_errors.py) are answered here too, once for every route.
 """
 
 from __future__ import annotations
@@ -12,14 +14,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from marketing_etl.contracts.plugins import FieldProblem
+from marketing_etl.job_errors import Conflict, Invalid, JobCommandError, JobNotFound, WrongState
 from marketing_etl.tokens import Redactor
-from marketing_etl.validation import FieldProblem
 
 _PYDANTIC_PREFIX = "Value error, "
+_JOB_ERROR_STATUS: dict[type[JobCommandError], int] = {
+    JobNotFound: status.HTTP_404_NOT_FOUND,
+    WrongState: status.HTTP_409_CONFLICT,
+    Conflict: status.HTTP_409_CONFLICT,
+}
+# Said after a Conflict's message: "{job_id}" there is the route's path, not a value.
+_CONFLICT_HINT = "; send a new job_id (or, to look that job up, GET /reports/{job_id})."
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_exception_handler(JobCommandError, job_command_handler)
 
 
 def unprocessable(errors: Iterable[Mapping[str, Any]], secrets: Iterable[str] = ()) -> JSONResponse:
@@ -40,14 +55,20 @@ def problem(field: str, message: str, kind: str = "value_error") -> dict[str, An
     return {"loc": ["body", field], "msg": message, "type": kind}
 
 
-def field_problems(problems: Sequence[FieldProblem], secrets: Iterable[str] = ()) -> JSONResponse:
+def field_problems(problems: Sequence[FieldProblem], kind: str = "value_error") -> JSONResponse:
     """One entry per field; several problems with one field are joined into one message."""
     by_field: dict[str, list[str]] = {}
     for item in problems:
         by_field.setdefault(item.field, []).append(item.message)
-    return unprocessable(
-        [problem(field, "; ".join(messages)) for field, messages in by_field.items()], secrets
-    )
+    return unprocessable([problem(field, "; ".join(messages), kind) for field, messages in by_field.items()])
+
+
+async def job_command_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, JobCommandError)
+    if isinstance(exc, Invalid):
+        return field_problems(exc.problems, exc.kind)
+    detail = f"{exc}{_CONFLICT_HINT}" if isinstance(exc, Conflict) else str(exc)
+    return JSONResponse(status_code=_JOB_ERROR_STATUS[type(exc)], content={"detail": detail})
 
 
 async def request_validation_handler(request: Request, exc: Exception) -> JSONResponse:

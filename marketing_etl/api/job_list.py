@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from marketing_etl.api import job_cursor
-from marketing_etl.models import Job, JobFilter
-from marketing_etl.storage.base import Store
+from marketing_etl.contracts.store import Store
+from marketing_etl.models import Job, JobFilter, JobSort
 from marketing_etl.storage.keyset import Ordering
 
 TOTAL_CAP = 10_000
@@ -30,21 +30,22 @@ class JobListPage:
 
 
 def jobs_page(
-    store: Store, flt: JobFilter, sort: str, page: int, page_size: int, cursor: str | None
+    store: Store, flt: JobFilter, sort: JobSort, page: int, page_size: int, cursor: str | None
 ) -> JobListPage:
     pages = store.job_pages
+    order = str(sort)
     if cursor is None:
-        found = pages.page(flt, sort, page_size, offset=(page - 1) * page_size)
+        found = pages.page(flt, order, page_size, offset=(page - 1) * page_size)
     else:
         key, direction = job_cursor.decode(cursor, sort)
         if direction == "after":
-            found = pages.page(flt, sort, page_size, after=key)
+            found = pages.page(flt, order, page_size, after=key)
         else:
-            found = pages.page(flt, sort, page_size, before=key)
+            found = pages.page(flt, order, page_size, before=key)
         # Going back past the start gives the first page: say so, whatever page the client counted.
         page = page if found.more_before else 1
     counted = pages.count(flt, TOTAL_CAP + 1)
-    ordering = Ordering.of(sort)
+    ordering = Ordering.of(order)
     first, last = (found.jobs[0], found.jobs[-1]) if found.jobs else (None, None)
     return JobListPage(
         jobs=found.jobs,
@@ -56,5 +57,7 @@ def jobs_page(
     )
 
 
-def _cursor(sort: str, ordering: Ordering, job: Job | None, direction: job_cursor.Direction) -> str | None:
+def _cursor(
+    sort: JobSort, ordering: Ordering, job: Job | None, direction: job_cursor.Direction
+) -> str | None:
     return None if job is None else job_cursor.encode(sort, ordering.key_of(job), direction)

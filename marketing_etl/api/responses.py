@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from marketing_etl.api.body_limit import SETTING, too_large_message
-from marketing_etl.api.job_actions import TOKEN_NEEDED
+from marketing_etl.job_errors import TOKEN_NEEDED
 from marketing_etl.request_limits import TEXT_LIMITS
 from marketing_etl.settings import DEFAULT_MAX_REQUEST_BYTES
 

@@ -27,12 +27,12 @@ from marketing_etl.api.schemas import (
     job_report,
     task_log_entry,
 )
+from marketing_etl.contracts.rollups import DAY_S, HOUR_S, CallSeries
+from marketing_etl.contracts.store import Store
 from marketing_etl.dashboard.job_figures import counts
 from marketing_etl.dashboard.stats import TimeRange
-from marketing_etl.models import JobFilter, JobStatus, LogLine, TaskType, utcnow
+from marketing_etl.models import JOB_SORT_PATTERN, JobFilter, JobSort, JobStatus, LogLine, utcnow
 from marketing_etl.sandbox.config import MOUNT_PATH as SANDBOX_PATH
-from marketing_etl.storage.base import Store
-from marketing_etl.storage.rollups_base import DAY_S, HOUR_S, CallSeries
 
 router = APIRouter(
     prefix="/api/dashboard",
@@ -41,7 +41,6 @@ router = APIRouter(
     responses={401: {"description": "Missing or wrong dashboard login (HTTP Basic)"}},
 )
 
-SORTABLE = ("created_at", "started_at", "finished_at", "status", "task_type", "user_email", "job_id")
 TIMESERIES_HOURS = 24
 # Far past any real job list; a larger page would overflow the store's OFFSET (a 500).
 MAX_PAGE = 1_000_000
@@ -68,7 +67,7 @@ SANDBOX_SHEETS_PATH = f"{SANDBOX_PATH}/sheets"
 def dashboard(
     services: ServicesDep,
     status_: Annotated[JobStatus | None, Query(alias="status")] = None,
-    task_type: TaskType | None = None,
+    task_type: str | None = None,
     template_name: str | None = None,
     user_email: Annotated[str | None, Query(max_length=320, description="only this user's jobs")] = None,
     q: Annotated[
@@ -86,7 +85,7 @@ def dashboard(
     sort: Annotated[
         str,
         Query(
-            pattern=rf"^-?({'|'.join(SORTABLE)})$",
+            pattern=JOB_SORT_PATTERN,
             description="a field name, prefixed with - for descending",
         ),
     ] = "-created_at",
@@ -102,14 +101,14 @@ def dashboard(
         q=q or None,
         since=since,
     )
-    listed = jobs_page(store, flt, sort, page, page_size, cursor or None)
+    listed = jobs_page(store, flt, JobSort.parse(sort), page, page_size, cursor or None)
     # The counts cover the time range, not the other filters: one aggregate query.
     window = store.job_stats.by_status_and_type(since, counts_only=True)
     api_totals, api_series = _api_usage(store, since, now)
     return DashboardResponse(
         time_range=time_range.value,
         counts_by_status=counts(window, 0, [s.value for s in JobStatus]),
-        counts_by_task_type=counts(window, 1, [t.value for t in TaskType]),
+        counts_by_task_type=counts(window, 1, services.plugins.sources.task_types()),
         jobs=[job_report(job) for job in listed.jobs],
         total=listed.total,
         total_capped=listed.total_capped,
@@ -128,7 +127,7 @@ def _api_usage(
 ) -> tuple[dict[str, int], dict[str, list[TimePoint]]]:
     """Calls per endpoint (all platforms) over the window, and per hour over the last 24 hours,
     from the store's rollups: hourly ones up to a 7-day window, daily ones beyond, as the
-    summary's timeline; the window covers the bucket containing its start (rollups_base.py)."""
+    summary's timeline; the window covers the bucket containing its start (contracts/rollups.py)."""
     hourly = since is not None and now - since <= WEEK
     totals: Counter[str] = Counter()
     for (_, endpoint), counters in store.rollups.by_endpoint(HOUR_S if hourly else DAY_S, since).items():

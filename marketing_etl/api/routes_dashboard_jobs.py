@@ -11,21 +11,15 @@ Mounted under routes_dashboard's router, which adds the prefix and the dashboard
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, status
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from marketing_etl.api import job_actions
 from marketing_etl.api.deps import ExecutorDep, ServicesDep
-from marketing_etl.api.responses import (
-    BODY_TOO_LARGE,
-    JSON_BODY_ERRORS,
-    RETRY_INVALID,
-    Responses,
-    json_answer,
-)
+from marketing_etl.api.responses import Responses, json_answer
 from marketing_etl.api.routes_files import FILE_RESPONSES, report_file
 from marketing_etl.api.schemas import (
     CancelResponse,
@@ -43,8 +37,8 @@ from marketing_etl.dashboard.usage import (
     accounts_table,
     usage_point,
 )
-from marketing_etl.models import Job, JobStatus, LogLine, utcnow
-from marketing_etl.services import Services
+from marketing_etl.jobs import RETRYABLE, get_job
+from marketing_etl.models import ACTIVE_STATUSES, Job, JobStatus, LogLine, utcnow
 
 router = APIRouter(prefix="/jobs")
 
@@ -54,7 +48,6 @@ MISSING_HEADER = f"Send the {CSRF_HEADER} header (any value) with dashboard acti
 _HEADER_MISSING: Responses = {
     403: json_answer(f"The {CSRF_HEADER} header is missing (any value will do)", {"detail": MISSING_HEADER})
 }
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No job has this job_id"}}
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -82,13 +75,6 @@ class JobUsage(BaseModel):
     critical_pct: float = CRITICAL_PCT
 
 
-def _job(services: Services, job_id: str) -> Job:
-    job = services.store.get_job(job_id)
-    if job is None:
-        raise job_actions.job_not_found(job_id)
-    return job
-
-
 def job_eta_s(job: Job) -> float | None:
     elapsed = job.duration_s
     if job.status is not JobStatus.RUNNING or elapsed is None or not 0 < job.progress < 100:
@@ -97,17 +83,20 @@ def job_eta_s(job: Job) -> float | None:
 
 
 @router.get(
-    "/{job_id}", response_model=JobDetail, summary="One job for the detail page", responses=_NOT_FOUND
+    "/{job_id}",
+    response_model=JobDetail,
+    summary="One job for the detail page",
+    responses=job_actions.NOT_FOUND,
 )
 def job_detail(job_id: str, services: ServicesDep) -> JobDetail:
     """The job (never its token), an ETA while it runs, which of cancel and retry apply, and
     whether a retry can reuse the stored access token."""
-    job = _job(services, job_id)
-    retryable = job.status in (JobStatus.FAILED, JobStatus.CANCELLED)
+    job = get_job(services, job_id)
+    retryable = job.status in RETRYABLE
     return JobDetail(
         job=job_report(job),
         eta_s=job_eta_s(job),
-        can_cancel=job.status in (JobStatus.QUEUED, JobStatus.RUNNING) and not job.cancel_requested,
+        can_cancel=job.status in ACTIVE_STATUSES and not job.cancel_requested,
         can_retry=retryable,
         token_stored=services.vault.get(job_id, utcnow()) is not None,
     )
@@ -117,13 +106,13 @@ def job_detail(job_id: str, services: ServicesDep) -> JobDetail:
     "/{job_id}/api-usage",
     response_model=JobUsage,
     summary="The job's API calls with their usage figures, and its accounts table",
-    responses=_NOT_FOUND,
+    responses=job_actions.NOT_FOUND,
 )
 def job_usage(job_id: str, services: ServicesDep) -> JobUsage:
     """Per call: time, endpoint, status and the usage figures the platform reported
     (percentages as recorded; null where not reported). Per account: calls, highest usage,
     longest time to regain access and the access tier. With the 75 % / 95 % limits."""
-    _job(services, job_id)
+    get_job(services, job_id)
     points = [usage_point(call) for call in services.store.get_api_calls(job_id)]
     return JobUsage(
         job_id=job_id, calls=len(points), points=points[-MAX_POINTS:], accounts=accounts_table(points)
@@ -134,11 +123,11 @@ def job_usage(job_id: str, services: ServicesDep) -> JobUsage:
     "/{job_id}/log.txt",
     response_class=PlainTextResponse,
     summary="Download the job's whole log as a text file",
-    responses=_NOT_FOUND,
+    responses=job_actions.NOT_FOUND,
 )
 def job_log_file(job_id: str, services: ServicesDep) -> PlainTextResponse:
     """Every line of every attempt, oldest first, as an attachment named after the job."""
-    _job(services, job_id)
+    get_job(services, job_id)
     text = "".join(log_text(line) + "\n" for line in services.store.get_logs(job_id))
     filename = _UNSAFE_FILENAME.sub("_", job_id)
     return PlainTextResponse(text, headers={"Content-Disposition": f'attachment; filename="{filename}.log"'})
@@ -164,12 +153,7 @@ def dashboard_download(job_id: str, services: ServicesDep) -> FileResponse:
     response_model=CancelResponse,
     summary="Cancel a queued or running job (as POST /reports/{job_id}/cancel)",
     dependencies=[Depends(require_dashboard_header)],
-    responses={
-        **_NOT_FOUND,
-        **_HEADER_MISSING,
-        **BODY_TOO_LARGE,
-        409: {"description": "The job has already finished"},
-    },
+    responses={**_HEADER_MISSING, **job_actions.CANCEL_ANSWERS},
 )
 def dashboard_cancel(job_id: str, services: ServicesDep) -> CancelResponse:
     """A queued job is cancelled at once, a running one at its next check. Needs the
@@ -182,20 +166,14 @@ def dashboard_cancel(job_id: str, services: ServicesDep) -> CancelResponse:
     response_model=RetryResponse,
     summary="Run a failed or cancelled job again (as POST /reports/{job_id}/retry)",
     dependencies=[Depends(require_dashboard_header)],
-    responses={
-        **_NOT_FOUND,
-        **_HEADER_MISSING,
-        **JSON_BODY_ERRORS,
-        409: {"description": "The job is not FAILED or CANCELLED"},
-        **RETRY_INVALID,
-    },
+    responses={**_HEADER_MISSING, **job_actions.RETRY_ANSWERS},
 )
 def dashboard_retry(
     job_id: str,
     services: ServicesDep,
     executor: ExecutorDep,
     body: Annotated[RetryRequest | None, Body()] = None,
-) -> RetryResponse | JSONResponse:
+) -> RetryResponse:
     """A FAILED or CANCELLED job runs again as its next attempt. When its stored access token
     was deleted, send a new one as {"access_token": ...}; otherwise 422. Needs the X-Dashboard
     header (any value)."""

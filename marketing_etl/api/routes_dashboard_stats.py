@@ -14,11 +14,11 @@ from pydantic import BaseModel, Field
 
 from marketing_etl.api.deps import ServicesDep
 from marketing_etl.api.schemas import UtcTime
+from marketing_etl.contracts.rollups import CallCounters
+from marketing_etl.contracts.store import Store
 from marketing_etl.dashboard.job_figures import JobFigures, job_figures
 from marketing_etl.dashboard.stats import TimeRange, timeline
-from marketing_etl.models import Platform, TaskType, utcnow
-from marketing_etl.storage.base import Store
-from marketing_etl.storage.rollups_base import CallCounters
+from marketing_etl.models import utcnow
 
 router = APIRouter()
 
@@ -88,7 +88,7 @@ class TikTokResponse(BaseModel):
     api_timeline: CallTimeline
 
 
-def _cards(figures: JobFigures, task_types: list[TaskType]) -> JobCards:
+def _cards(figures: JobFigures, task_types: list[str]) -> JobCards:
     return JobCards(
         total=figures.total,
         succeeded=figures.succeeded,
@@ -143,7 +143,7 @@ def summary(services: ServicesDep, time_range: RangeQuery = TimeRange.WEEK) -> S
     figures = job_figures(services.store, since, None, TOP_USERS)
     return SummaryResponse(
         time_range=time_range.value,
-        jobs=_cards(figures, list(TaskType)),
+        jobs=_cards(figures, services.plugins.sources.task_types()),
         top_users=_users(figures.users.top),
         top_failed_users=_users(figures.users.top_failed),
         api_calls=_call_timeline(services.store, time_range, since, now),
@@ -162,9 +162,9 @@ def summary(services: ServicesDep, time_range: RangeQuery = TimeRange.WEEK) -> S
 )
 def facebook(services: ServicesDep, time_range: RangeQuery = TimeRange.WEEK) -> FacebookResponse:
     now, since = _window(time_range)
-    fb_types = [t for t in TaskType if t.platform is Platform.FACEBOOK]
+    platform = "facebook"
+    fb_types = services.plugins.sources.task_types_of(platform)
     figures = job_figures(services.store, since, fb_types, 0)
-    platform = Platform.FACEBOOK.value
     calls = services.store.rollups.by_platform(_bucket_s(time_range), since).get(platform, CallCounters())
     return FacebookResponse(
         time_range=time_range.value,
@@ -188,9 +188,9 @@ def tiktok(services: ServicesDep, time_range: RangeQuery = TimeRange.WEEK) -> Ti
     """TikTok GMV Max jobs (product / creative, statuses, cards), and TikTok API calls: totals
     per endpoint and a timeline per endpoint."""
     now, since = _window(time_range)
-    tt_types = [t for t in TaskType if t.platform is Platform.TIKTOK]
+    platform = "tiktok"
+    tt_types = services.plugins.sources.task_types_of(platform)
     figures = job_figures(services.store, since, tt_types, 0)
-    platform = Platform.TIKTOK.value
     per_endpoint = services.store.rollups.by_endpoint(_bucket_s(time_range), since, platform)
     # Busiest first, ties by name, so the order does not reshuffle between refreshes.
     busiest = sorted(per_endpoint.items(), key=lambda item: (-item[1].calls, item[0]))

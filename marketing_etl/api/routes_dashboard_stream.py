@@ -28,8 +28,8 @@ from starlette.concurrency import run_in_threadpool
 from marketing_etl.api.deps import ServicesDep
 from marketing_etl.api.routes_dashboard_jobs import job_eta_s
 from marketing_etl.api.schemas import iso_z
+from marketing_etl.contracts.store import Store
 from marketing_etl.models import Job, LogLine
-from marketing_etl.storage.base import Store
 
 router = APIRouter(prefix="/jobs")
 

@@ -20,8 +20,8 @@ from fastapi.responses import JSONResponse
 
 from marketing_etl.api.deps import ContextDep
 from marketing_etl.api.schemas import HealthResponse, QueueHealth
+from marketing_etl.contracts.store import Store
 from marketing_etl.models import utcnow
-from marketing_etl.storage.base import Store
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])

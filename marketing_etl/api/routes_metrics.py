@@ -24,5 +24,5 @@ router = APIRouter(tags=["health"])
     ),
 )
 def metrics(services: ServicesDep) -> PlainTextResponse:
-    body = render(services.store, utcnow())
+    body = render(services.store, utcnow(), services.plugins.sources.task_types())
     return PlainTextResponse(body, media_type=CONTENT_TYPE)

@@ -1,6 +1,6 @@
 """/reports/*: create, look up, cancel and retry jobs (the original clients' endpoints).
 
-The lifecycle itself lives in `jobs.py`; these handlers translate its outcomes to HTTP.
+The lifecycle itself lives in `jobs.py`; its refusals become HTTP answers in api/errors.py.
 """
 
 from __future__ import annotations
@@ -8,15 +8,14 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, status
+from fastapi import APIRouter, Body, Depends, status
 from fastapi.responses import JSONResponse
 
 from marketing_etl.api import job_actions
 from marketing_etl.api.auth import require_api_key
 from marketing_etl.api.deps import ExecutorDep, ServicesDep
-from marketing_etl.api.errors import field_problems
 from marketing_etl.api.examples import CREATE_JOB_EXAMPLES, RETRY_EXAMPLES
-from marketing_etl.api.responses import BODY_TOO_LARGE, JSON_BODY_ERRORS, RETRY_INVALID, invalid_fields
+from marketing_etl.api.responses import JSON_BODY_ERRORS, invalid_fields
 from marketing_etl.api.schemas import (
     CancelResponse,
     CreateJobResponse,
@@ -25,10 +24,9 @@ from marketing_etl.api.schemas import (
     RetryResponse,
     job_report,
 )
-from marketing_etl.jobs import Outcome, create_job
+from marketing_etl.contracts.store import StoreBusy
+from marketing_etl.jobs import check_request, create_job, get_job
 from marketing_etl.models import JobRequest, utcnow
-from marketing_etl.storage.base import StoreBusy
-from marketing_etl.validation import validate_request
 
 log = logging.getLogger(__name__)
 # Long enough for a burst of writes to pass; the same job_id sent again is idempotent.
@@ -39,7 +37,6 @@ router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[Depends(re
 _UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
     401: {"description": "API_KEYS is set and the X-API-Key header is missing or wrong"}
 }
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No job has this job_id"}}
 
 
 @router.post(
@@ -73,24 +70,14 @@ def create_report_job(
     services: ServicesDep,
     executor: ExecutorDep,
 ) -> CreateJobResponse | JSONResponse:
-    token = body.access_token.get_secret_value() if body.access_token else ""
-    problems = validate_request(body, services.plugins, utcnow().date(), services.settings)
-    if problems:
-        return field_problems(problems, [token])
+    check_request(services, body, utcnow().date())
     try:
-        result = create_job(services, executor, body)
+        created = create_job(services, executor, body)
     except StoreBusy as exc:
         log.warning("create-job %s answered 503: %s", body.job_id, exc)
         return _store_busy()
-    if result.outcome is Outcome.CONFLICT:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"job_id '{body.job_id}' is already used by a different request; send a new job_id "
-            "(or, to look that job up, GET /reports/{job_id}).",
-        )
-    assert result.job is not None
-    if result.outcome is Outcome.EXISTS:
-        current = result.job.status.value.lower()
+    if not created.new:
+        current = created.job.status.value.lower()
         return CreateJobResponse(
             status=current,
             job_id=body.job_id,
@@ -119,13 +106,10 @@ def _store_busy() -> JSONResponse:
         "Status (QUEUED, RUNNING, SUCCESS, FAILED, CANCELLED), progress 0-100, the latest message, "
         "the attempt number, the request's fields, timings (UTC), rows written and the sheet URL."
     ),
-    responses={**_UNAUTHORIZED, **_NOT_FOUND},
+    responses={**_UNAUTHORIZED, **job_actions.NOT_FOUND},
 )
 def get_report(job_id: str, services: ServicesDep) -> JobReport:
-    job = services.store.get_job(job_id)
-    if job is None:
-        raise job_actions.job_not_found(job_id)
-    return job_report(job)
+    return job_report(get_job(services, job_id))
 
 
 @router.post(
@@ -137,12 +121,7 @@ def get_report(job_id: str, services: ServicesDep) -> JobReport:
         "seconds) and ends CANCELLED, keeping what it already wrote; `job_status` says which "
         "happened. A finished job cannot be cancelled (409)."
     ),
-    responses={
-        **_UNAUTHORIZED,
-        **_NOT_FOUND,
-        **BODY_TOO_LARGE,
-        409: {"description": "The job has already finished"},
-    },
+    responses={**_UNAUTHORIZED, **job_actions.CANCEL_ANSWERS},
 )
 def cancel_report_job(job_id: str, services: ServicesDep) -> CancelResponse:
     return job_actions.cancel(services, job_id)
@@ -157,18 +136,12 @@ def cancel_report_job(job_id: str, services: ServicesDep) -> CancelResponse:
         "written. The stored access token is reused; if it was already deleted (it is kept for "
         "TOKEN_RETENTION_S after the job ended), send a new one in the body."
     ),
-    responses={
-        **_UNAUTHORIZED,
-        **_NOT_FOUND,
-        **JSON_BODY_ERRORS,
-        409: {"description": "The job is not FAILED or CANCELLED"},
-        **RETRY_INVALID,
-    },
+    responses={**_UNAUTHORIZED, **job_actions.RETRY_ANSWERS},
 )
 def retry_report_job(
     job_id: str,
     services: ServicesDep,
     executor: ExecutorDep,
     body: Annotated[RetryRequest | None, Body(openapi_examples=RETRY_EXAMPLES)] = None,
-) -> RetryResponse | JSONResponse:
+) -> RetryResponse:
     return job_actions.retry(services, executor, job_id, body)

@@ -17,11 +17,11 @@ from marketing_etl.api.deps import ServicesDep
 from marketing_etl.api.errors import unprocessable
 from marketing_etl.api.responses import JSON_BODY_ERRORS, invalid_fields
 from marketing_etl.api.schemas import UtcTime
+from marketing_etl.contracts.plugins import FieldProblem
 from marketing_etl.schedules import manage
 from marketing_etl.schedules.dates import DateRange
 from marketing_etl.schedules.model import Schedule, ScheduleDefinition
 from marketing_etl.services import Services
-from marketing_etl.validation import FieldProblem
 
 router = APIRouter(prefix="/schedules", tags=["schedules"], dependencies=[Depends(require_api_key)])
 

@@ -1,4 +1,6 @@
-"""GET /reports/templates: the Facebook report catalog, for clients that build field pickers."""
+"""GET /reports/templates: the report templates of every registered source, for clients that build
+field pickers. Sources without templates (TikTok's reports are one fixed field list each) have
+nothing to list here."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from marketing_etl.api.auth import require_api_key
-from marketing_etl.sources.facebook.catalog import TASK_TYPES, Template, templates_for
+from marketing_etl.api.deps import ServicesDep
+from marketing_etl.contracts.plugins import CatalogTemplate
 
 router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[Depends(require_api_key)])
 
@@ -44,34 +47,34 @@ class TemplatesResponse(BaseModel):
     response_model=TemplatesResponse,
     summary="Report templates and their fields",
     description=(
-        "Every Facebook task type with its templates: level, breakdowns, time increment (1 = one "
-        "row per day, null = one row for the whole range), default fields and the selectable "
-        "fields in groups, each with its type. Send field names as `selected_fields` (any case); "
-        "the sheet's header keeps your spelling and order. Templates that the original clients "
-        "sent under two task types are listed under both."
+        "Every task type that has templates (Facebook's), with its templates: level, breakdowns, "
+        "time increment (1 = one row per day, null = one row for the whole range), default fields "
+        "and the selectable fields in groups, each with its type. Send field names as "
+        "`selected_fields` (any case); the sheet's header keeps your spelling and order. Templates "
+        "that the original clients sent under two task types are listed under both."
     ),
 )
-def list_templates() -> TemplatesResponse:
+def list_templates(services: ServicesDep) -> TemplatesResponse:
+    sources = services.plugins.sources
+    catalogs = [source.catalog(t) for source in sources for t in source.task_types]
     return TemplatesResponse(
         task_types=[
-            TaskTypeInfo(task_type=task_type, templates=[_info(t) for t in templates_for(task_type)])
-            for task_type in TASK_TYPES
+            TaskTypeInfo(task_type=c.task_type, templates=[_info(t) for t in c.templates])
+            for c in catalogs
+            if c.templates
         ]
     )
 
 
-def _info(template: Template) -> TemplateInfo:
+def _info(template: CatalogTemplate) -> TemplateInfo:
     return TemplateInfo(
         name=template.name,
         level=template.level,
         breakdowns=list(template.breakdowns),
         time_increment=template.time_increment,
-        default_fields=list(template.defaults),
+        default_fields=list(template.default_fields),
         field_groups=[
-            FieldGroupInfo(
-                label=group.label,
-                fields=[FieldInfo(name=f, type=template.kind_of(f)) for f in group.fields],
-            )
-            for group in template.groups
+            FieldGroupInfo(label=g.label, fields=[FieldInfo(name=f.name, type=f.kind) for f in g.fields])
+            for g in template.groups
         ],
     )

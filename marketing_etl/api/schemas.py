@@ -74,7 +74,7 @@ def job_report(job: Job) -> JobReport:
         progress=job.progress,
         message=job.message,
         attempt=job.attempt,
-        task_type=spec.task_type.value,
+        task_type=spec.task_type,
         task_id=spec.task_id,
         template_name=spec.template_name,
         accounts=[AccountOut(id=a.id, name=a.name) for a in spec.accounts],
@@ -158,7 +158,7 @@ def task_log_entry(job: Job) -> TaskLogEntry:
     spec = job.spec
     return TaskLogEntry(
         job_id=job.job_id,
-        task_type=spec.task_type.value,
+        task_type=spec.task_type,
         user_email=str(spec.user_email),
         status=job.status,
         start_time=job.started_at or job.created_at,

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from marketing_etl.models import JobStatus, TaskType
-from marketing_etl.storage.base import Store
-from marketing_etl.storage.job_stats_base import StatusTypeFigures, UserFigures
+from marketing_etl.contracts.job_stats import StatusTypeFigures, UserFigures
+from marketing_etl.contracts.store import Store
+from marketing_etl.models import FINISHED_STATUSES, JobStatus
 
 TOP_TEMPLATES = 50
 
@@ -43,7 +43,7 @@ class JobFigures:
     @property
     def success_rate_pct(self) -> float | None:
         """Of finished jobs: a running one has not succeeded or failed yet."""
-        finished = self._sum("jobs", [s.value for s in JobStatus if s.finished])
+        finished = self._sum("jobs", FINISHED_STATUSES)
         return round(100 * self.succeeded / finished, 1) if finished else None
 
     @property
@@ -60,8 +60,8 @@ class JobFigures:
         # Every status, zeros included, keeps the dashboard's charts and cards stable.
         return counts(self.by_status_and_type, 0, [s.value for s in JobStatus])
 
-    def counts_by_task_type(self, task_types: Iterable[TaskType]) -> dict[str, int]:
-        return counts(self.by_status_and_type, 1, [t.value for t in task_types])
+    def counts_by_task_type(self, task_types: Iterable[str]) -> dict[str, int]:
+        return counts(self.by_status_and_type, 1, list(task_types))
 
 
 def counts(
@@ -76,14 +76,13 @@ def counts(
 
 
 def job_figures(
-    store: Store, since: datetime | None, task_types: list[TaskType] | None, top_users: int
+    store: Store, since: datetime | None, task_types: list[str] | None, top_users: int
 ) -> JobFigures:
     """Three queries: by status and task type, by template, by user (`top_users` of them, and
     the number of distinct users). `task_types`: a platform's, or None for every job."""
-    types = None if task_types is None else [t.value for t in task_types]
     stats = store.job_stats
     return JobFigures(
-        by_status_and_type=stats.by_status_and_type(since, types),
-        templates=stats.top_templates(since, types, TOP_TEMPLATES),
-        users=stats.users(since, types, top_users),
+        by_status_and_type=stats.by_status_and_type(since, task_types),
+        templates=stats.top_templates(since, task_types, TOP_TEMPLATES),
+        users=stats.users(since, task_types, top_users),
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from marketing_etl.storage.rollups_base import ApiCallRollups, bucket_start
+from marketing_etl.contracts.rollups import ApiCallRollups, bucket_start
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -54,7 +54,7 @@ def timeline(
 ) -> Timeline:
     """API calls per platform and endpoint per bucket, with zeros where nothing was called, from
     the store's rollups: from the bucket containing the window's start (the first bucket counts
-    whole, rollups_base.py) to the current one; for "all" (no start), from the first bucket with
+    whole, contracts/rollups.py) to the current one; for "all" (no start), from the first bucket with
     calls at most ALL_TIMELINE_SPAN back."""
     span_start = now - ALL_TIMELINE_SPAN
     first = _floor(span_start if since is None or since < span_start else since, bucket)

@@ -19,10 +19,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.plugins import Destination, FieldProblem
 from marketing_etl.contracts.report import Column, Report, WriteResult
 from marketing_etl.destinations.cells import Cell, coerce
 from marketing_etl.destinations.formats import format_for
 from marketing_etl.errors import UserError
+from marketing_etl.models import JobSpec
 from marketing_etl.settings import Settings
 
 EXTENSIONS = {"csv": "csv", "xlsx": "xlsx"}
@@ -43,11 +45,15 @@ def download_url(job_id: str) -> str:
     return f"/reports/{job_id}/download"
 
 
-class FileDestination:
+class FileDestination(Destination):
     def __init__(self, kind: str) -> None:
         if kind not in EXTENSIONS:
             raise ValueError(f"unknown file kind {kind}")
         self.kind = kind
+
+    def validate(self, spec: JobSpec, settings: Settings) -> list[FieldProblem]:
+        """Nothing to check up front: DATA_DIR is created on demand."""
+        return []
 
     def write(self, ctx: JobContext, report: Report) -> WriteResult:
         target = report_path(ctx.settings, ctx.job_id, self.kind)

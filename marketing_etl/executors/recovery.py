@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from marketing_etl.executors.base import Executor
+from marketing_etl.contracts.executor import Executor
 from marketing_etl.executors.resend import resend_waiting_jobs
 from marketing_etl.models import Job, JobStatus, LogLine, utcnow
 from marketing_etl.services import Services

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from marketing_etl.executors.base import Executor
+from marketing_etl.contracts.executor import Executor
 from marketing_etl.models import Job
 from marketing_etl.services import Services
 

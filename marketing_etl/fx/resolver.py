@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from marketing_etl.contracts.fx_rates import CachedRate, RateCache
 from marketing_etl.errors import UserError
 from marketing_etl.fx.providers import Found, ProviderUnavailable, RateProvider
-from marketing_etl.storage.fx_rates_base import CachedRate, RateCache
 
 MAX_FALLBACK_DAYS = 7
 # A fallback for a day this recent may be superseded once the day's own rate is published;

@@ -11,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.plugins import Destination, FieldProblem
 from marketing_etl.contracts.report import Report, WriteResult
 from marketing_etl.destinations.sheets import SheetsDestination
 from marketing_etl.models import JobSpec
@@ -18,14 +19,12 @@ from marketing_etl.plugins import Plugins
 from marketing_etl.sandbox.config import viewer_url
 from marketing_etl.settings import Settings
 from marketing_etl.sources.facebook import FacebookSource
-from marketing_etl.sources.facebook.catalog import TASK_TYPES
 from marketing_etl.sources.facebook.throttle import FacebookTuning
-from marketing_etl.validation import FieldProblem
 
 SECONDS_PER_FACEBOOK_MINUTE = 2.0
 
 
-class SandboxSheets:
+class SandboxSheets(Destination):
     """The real Sheets destination, whose result links to the sandbox viewer."""
 
     def __init__(self, inner: SheetsDestination, settings: Settings) -> None:
@@ -42,10 +41,8 @@ class SandboxSheets:
 
 
 def install(plugins: Plugins, settings: Settings) -> None:
-    fast_clock = FacebookSource(FacebookTuning(seconds_per_minute=SECONDS_PER_FACEBOOK_MINUTE))
-    for task_type in TASK_TYPES:
-        if isinstance(plugins.sources.get(task_type), FacebookSource):
-            plugins.sources.register(task_type, fast_clock)
+    if any(isinstance(source, FacebookSource) for source in plugins.sources):
+        plugins.sources.replace(FacebookSource(FacebookTuning(seconds_per_minute=SECONDS_PER_FACEBOOK_MINUTE)))
     sheets = plugins.destinations.get("sheets")
     if isinstance(sheets, SheetsDestination):
         plugins.destinations.register("sheets", SandboxSheets(sheets, settings))

@@ -13,12 +13,12 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from marketing_etl.executors.base import Executor
-from marketing_etl.jobs import Outcome, create_job
+from marketing_etl.contracts.executor import Executor
+from marketing_etl.job_errors import Conflict, Invalid
+from marketing_etl.jobs import check_request, create_job
 from marketing_etl.models import JobRequest, LogLine
 from marketing_etl.schedules.model import Schedule, firing_request
 from marketing_etl.services import Services
-from marketing_etl.validation import validate_request
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,13 @@ def fire(
     if request is None:
         _give_up(services, schedule, slot, problem)
         return None
-    result = create_job(services, executor, request)
-    if result.outcome is Outcome.CONFLICT:
+    try:
+        created = create_job(services, executor, request)
+    except Conflict:
         _give_up(services, schedule, slot, f"job_id {request.job_id} is used by a different job")
         return None
     services.store.schedules.record_firing(schedule.schedule_id, slot, request.job_id, None)
-    if result.outcome is not Outcome.CREATED:
+    if not created.new:
         return None  # an earlier attempt at this firing (or another scheduler) created it
     _log_origin(services, schedule, slot, request)
     log.info("schedule %s fired: job %s", schedule.schedule_id, request.job_id)
@@ -56,11 +57,10 @@ def _request(
     except ValidationError as exc:
         fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         return None, f"its job body is no longer valid ({fields})"
-    problems = validate_request(request, services.plugins, now.date(), services.settings)
-    if problems:
-        return None, "its job body is no longer valid (" + "; ".join(
-            f"{p.field}: {p.message}" for p in problems
-        ) + ")"
+    try:
+        check_request(services, request, now.date())
+    except Invalid as exc:
+        return None, f"its job body is no longer valid ({exc})"
     return request, ""
 
 

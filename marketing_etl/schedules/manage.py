@@ -13,12 +13,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from marketing_etl.contracts.plugins import FieldProblem
 from marketing_etl.models import JobRequest, utcnow
 from marketing_etl.schedules.cron import check_timezone, next_slot
 from marketing_etl.schedules.dates import resolve
 from marketing_etl.schedules.model import GENERATED_FIELDS, Schedule, ScheduleDefinition, new_schedule_id
 from marketing_etl.services import Services
-from marketing_etl.validation import FieldProblem, validate_request
+from marketing_etl.validation import canonical, validate_request
 
 _CHECK_JOB_ID = "schedule-check"
 TEMPLATE_EXCLUDE = {*GENERATED_FIELDS, "access_token", "is_first_chunk"}
@@ -54,7 +55,7 @@ def check(
     problems = validate_request(request, services.plugins, utcnow().date(), services.settings)
     if problems:
         return [FieldProblem(f"job.{p.field}", p.message) for p in problems]
-    job = request.spec().model_dump(mode="json", exclude=TEMPLATE_EXCLUDE)
+    job = canonical(request.spec(), services.plugins).model_dump(mode="json", exclude=TEMPLATE_EXCLUDE)
     return Checked(job=job, token=str(token) if token is not None else None)
 
 

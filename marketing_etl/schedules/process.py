@@ -12,10 +12,10 @@ import signal
 import threading
 from types import FrameType
 
-from marketing_etl.executors.base import Executor
+from marketing_etl.contracts.executor import Executor
 from marketing_etl.schedules.pruning import PruneThread
 from marketing_etl.schedules.scheduler import Scheduler, SchedulerThread
-from marketing_etl.services import Services, build_executor
+from marketing_etl.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,10 @@ class StoreQueue:
         """Nothing to stop."""
 
 
-def run_scheduler(services: Services) -> None:
-    """Tick until SIGTERM or SIGINT."""
+def run_scheduler(services: Services, executor: Executor) -> None:
+    """Tick until SIGTERM or SIGINT, handing the jobs it creates to `executor` (wiring.py picks
+    it: Celery's when there is a broker, StoreQueue otherwise)."""
     settings = services.settings
-    executor: Executor = build_executor(services) if settings.resolved_executor == "celery" else StoreQueue()
     executor.start()
     pruning = PruneThread(services, settings.prune_interval_s)
     loop = SchedulerThread(Scheduler(services, executor), settings.scheduler_interval_s, pruning)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
-from marketing_etl.executors.base import Executor
+from marketing_etl.contracts.executor import Executor
 from marketing_etl.models import utcnow
 from marketing_etl.schedules.cron import latest_slot, next_slot
 from marketing_etl.schedules.firing import fire

@@ -1,5 +1,6 @@
-"""Rules every backend applies the same way: which fields may change, how jobs are sorted and
-grouped, how values are normalised before they are stored, and how a job maps to a flat record.
+"""Rules every backend applies the same way: which fields may change, how jobs are grouped
+(models.py's JobSort says how they are sorted), how values are normalised before they are
+stored, and how a job maps to a flat record.
 
 Times are kept at millisecond precision on every backend because MongoDB's BSON dates cannot
 hold more; truncating everywhere keeps the backends interchangeable (a value read back equals
@@ -13,14 +14,9 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from marketing_etl.contracts.store import MUTABLE_JOB_FIELDS
 from marketing_etl.models import Job, JobSpec, LogLine
-from marketing_etl.storage.base import MUTABLE_JOB_FIELDS
 
-SORT_FIELDS = frozenset(
-    {"created_at", "started_at", "finished_at", "status", "task_type", "user_email", "job_id"}
-)
-# Sort fields that may be empty; every backend orders empty values as the smallest.
-NULLABLE_SORT_FIELDS = frozenset({"started_at", "finished_at"})
 GROUP_FIELDS = frozenset({"status", "task_type", "user_email"})
 # Spec fields copied into their own columns so the dashboard can filter and sort on them.
 SPEC_COLUMNS = ("task_type", "user_email", "template_name", "sheet_name")
@@ -48,14 +44,6 @@ def mutable_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"job fields cannot be changed: {', '.join(sorted(unknown))}")
     return {name: plain(value) for name, value in fields.items()}
-
-
-def parse_sort(sort: str) -> tuple[str, bool]:
-    """'-created_at' -> ('created_at', True): the field and whether it is descending."""
-    field = sort.removeprefix("-")
-    if field not in SORT_FIELDS:
-        raise ValueError(f"cannot sort jobs by '{field}'; use one of {', '.join(sorted(SORT_FIELDS))}")
-    return field, sort.startswith("-")
 
 
 def check_group_field(field: str) -> None:

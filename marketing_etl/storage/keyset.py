@@ -1,10 +1,11 @@
-"""Keyset pages, the plan every backend runs (storage/job_pages_base.py says what a page is).
+"""Keyset pages, the plan every backend runs (contracts/job_pages.py says what a page is).
 
 The rows after a key are read as a few slices (`Segment`s), each one simple enough for an index
 to answer in order: the rest of the key's own value (field = value, job_id beyond the key's), then
-the values beyond it, then the empty values if they come last. The status and the task type have
-a handful of values each, so each value is its own slice: their index (field, job_id) then hands
-over rows already in job_id order instead of sorting a whole status's jobs.
+the values beyond it, then the empty values if they come last. The status has a handful of
+values, so each value is its own slice: its index (status, job_id) then hands over rows already in
+job_id order instead of sorting a whole status's jobs. Task types are open (each installed plugin
+adds its own), so they are read like any other text field, in (task_type, job_id) order.
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from marketing_etl.models import Job, JobFilter, JobStatus, TaskType
-from marketing_etl.storage.common import NULLABLE_SORT_FIELDS, parse_sort
-from marketing_etl.storage.job_pages_base import JobPage, PageKey
+from marketing_etl.contracts.job_pages import JobPage, PageKey
+from marketing_etl.models import NULLABLE_SORT_FIELDS, Job, JobFilter, JobSort, JobStatus
 
 # Fields with few values, read value by value (in the order a database sorts them).
 ENUM_SORT_FIELDS: dict[str, tuple[str, ...]] = {
     "status": tuple(sorted(s.value for s in JobStatus)),
-    "task_type": tuple(sorted(t.value for t in TaskType)),
 }
 
 
@@ -32,8 +31,8 @@ class Ordering:
 
     @classmethod
     def of(cls, sort: str) -> Ordering:
-        name, descending = parse_sort(sort)
-        return cls(name, descending)
+        parsed = JobSort.parse(sort)
+        return cls(parsed.field, parsed.descending)
 
     def reversed(self) -> Ordering:
         return Ordering(self.field, not self.descending, not self.ids_descending)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, MongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
@@ -25,7 +25,7 @@ from marketing_etl.storage.common import (
     plain,
     to_utc,
 )
-from marketing_etl.storage.mongo_client import Doc, collections, connect
+from marketing_etl.storage.mongo_client import Doc
 from marketing_etl.storage.mongo_fx_rates import MongoRateCache
 from marketing_etl.storage.mongo_job_filter import job_query as _job_query
 from marketing_etl.storage.mongo_job_filter import sort_keys as _sort_keys
@@ -57,9 +57,11 @@ _JOB_INDEXES = (
 
 
 class MongoStore:
-    def __init__(self, url: str, *, database: str = "marketing_etl") -> None:
-        self._client = connect(url)
-        collection = collections(self._client, database, url)
+    def __init__(self, client: MongoClient[Doc], *, database: str = "marketing_etl") -> None:
+        """`client`: a pymongo client (or one that behaves like it) with tz_aware=True; the store
+        closes it with itself."""
+        self._client = client
+        collection = client[database].get_collection
         self._jobs = collection("jobs")
         self._logs = collection("job_logs")
         self._calls = collection("api_calls")

@@ -12,8 +12,8 @@ from pymongo import ASCENDING
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
+from marketing_etl.contracts.fx_rates import CachedRate
 from marketing_etl.storage.common import to_utc
-from marketing_etl.storage.fx_rates_base import CachedRate
 from marketing_etl.storage.mongo_client import Doc
 
 _KEY = [("day", ASCENDING), ("base", ASCENDING), ("quote", ASCENDING)]

@@ -7,29 +7,23 @@ import re
 
 from pymongo import ASCENDING, DESCENDING
 
-from marketing_etl.models import JobFilter
-from marketing_etl.storage.common import parse_sort, plain, to_utc
+from marketing_etl.models import JOB_SEARCH_FIELDS, JobFilter, JobSort
+from marketing_etl.storage.common import to_utc
 from marketing_etl.storage.mongo_client import Doc
 
 
 def job_query(flt: JobFilter) -> Doc:
-    exact = {
-        "status": flt.status,
-        "task_type": flt.task_type,
-        "template_name": flt.template_name,
-        "user_email": flt.user_email,
-    }
-    query: Doc = {name: plain(value) for name, value in exact.items() if value is not None}
+    query: Doc = dict(flt.exact())
     if flt.q:
         pattern = {"$regex": re.escape(flt.q), "$options": "i"}
-        query["$or"] = [{name: pattern} for name in ("job_id", "user_email", "sheet_name")]
+        query["$or"] = [{name: pattern} for name in JOB_SEARCH_FIELDS]
     if flt.since is not None:
         query["created_at"] = {"$gte": to_utc(flt.since)}
     return query
 
 
 def sort_keys(sort: str) -> list[tuple[str, int]]:
-    field, descending = parse_sort(sort)
-    keys = [(field, DESCENDING if descending else ASCENDING)]
+    parsed = JobSort.parse(sort)
+    keys = [(parsed.field, DESCENDING if parsed.descending else ASCENDING)]
     # job_id breaks ties so that pages never overlap or skip a job.
-    return keys if field == "job_id" else [*keys, ("job_id", ASCENDING)]
+    return keys if parsed.field == "job_id" else [*keys, ("job_id", ASCENDING)]

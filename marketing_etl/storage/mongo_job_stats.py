@@ -9,9 +9,10 @@ from typing import Any
 
 from pymongo.collection import Collection
 
+from marketing_etl.contracts.job_stats import StatusTypeFigures, UserFigures
+from marketing_etl.contracts.metrics import DURATION_BUCKETS_S
+from marketing_etl.models import FINISHED_STATUSES, JobStatus
 from marketing_etl.storage.common import to_utc
-from marketing_etl.storage.job_stats_base import FAILED, FINISHED, StatusTypeFigures, UserFigures
-from marketing_etl.storage.metrics_base import DURATION_BUCKETS_S
 from marketing_etl.storage.mongo_client import Doc
 
 
@@ -51,7 +52,11 @@ class MongoJobStats:
                 for doc in self._jobs.aggregate(pipeline)
             }
         timed = {
-            "$and": [{"$in": ["$status", list(FINISHED)]}, _present("started_at"), _present("finished_at")]
+            "$and": [
+                {"$in": ["$status", list(FINISHED_STATUSES)]},
+                _present("started_at"),
+                _present("finished_at"),
+            ]
         }
         seconds = {"$divide": [{"$subtract": ["$finished_at", "$started_at"]}, 1000.0]}
         is_timed = {"$eq": ["$timed", True]}
@@ -113,7 +118,7 @@ class MongoJobStats:
                 "$group": {
                     "_id": "$user_email",
                     "n": {"$sum": 1},
-                    "failed": {"$sum": {"$cond": [{"$eq": ["$status", FAILED]}, 1, 0]}},
+                    "failed": {"$sum": {"$cond": [{"$eq": ["$status", JobStatus.FAILED]}, 1, 0]}},
                 }
             },
             {"$facet": {"top": top, "worst": worst, "distinct": [{"$count": "n"}]}},

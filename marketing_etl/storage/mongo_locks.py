@@ -1,4 +1,4 @@
-"""Named leases (locks_base.Locks) on MongoDB: one document per lease, keyed by its name.
+"""Named leases (contracts/locks.py) on MongoDB: one document per lease, keyed by its name.
 
 Taking one is a single find_one_and_update with upsert whose filter matches only an expired
 lease or the owner's own; when another owner holds it, the upsert's insert collides with the
@@ -12,8 +12,8 @@ from datetime import datetime
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
+from marketing_etl.contracts.locks import LockHolder
 from marketing_etl.storage.common import to_utc
-from marketing_etl.storage.locks_base import LockHolder
 from marketing_etl.storage.mongo_client import Doc
 
 _TRIES = 3

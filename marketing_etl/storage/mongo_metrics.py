@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pymongo.collection import Collection
 
+from marketing_etl.contracts.metrics import QueueSummary
 from marketing_etl.models import JobStatus
-from marketing_etl.storage.metrics_base import QueueSummary
 from marketing_etl.storage.mongo_client import Doc
 from marketing_etl.storage.mongo_queue import QUEUED_SINCE
 

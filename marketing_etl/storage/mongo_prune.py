@@ -1,4 +1,4 @@
-"""Pruning (prune_base.Pruning) on MongoDB.
+"""Pruning (contracts/pruning.py) on MongoDB.
 
 Each batch reads up to `limit` _ids through an index (ts for records past their age, job_id for
 an expired job's own) and deletes exactly those with one delete_many. There is no join, so the
@@ -15,9 +15,10 @@ from typing import Any
 
 from pymongo.collection import Collection
 
+from marketing_etl.contracts.pruning import Deleted, PruneKind
+from marketing_etl.models import ACTIVE_STATUSES, FINISHED_STATUSES
 from marketing_etl.storage.common import to_utc
 from marketing_etl.storage.mongo_client import Doc
-from marketing_etl.storage.prune_base import ACTIVE_STATUSES, FINISHED_STATUSES, Deleted, PruneKind
 
 _TOTAL_PREFIX = "pruned_rows."
 

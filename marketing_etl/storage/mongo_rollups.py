@@ -1,4 +1,4 @@
-"""API-call rollups (rollups_base) on MongoDB.
+"""API-call rollups (contracts/rollups.py) on MongoDB.
 
 One document per rollup row, unique on (bucket_s, bucket_start, platform, endpoint). A batch of
 calls is summed in Python, then each touched document gets one upsert with $inc for the sums and
@@ -28,18 +28,16 @@ from pymongo import ASCENDING
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
+from marketing_etl.contracts.rollups import CallCounters, CallSeries, bucket_start
 from marketing_etl.models import ApiCall
 from marketing_etl.storage.common import to_utc
 from marketing_etl.storage.mongo_client import Doc
-from marketing_etl.storage.rollups_base import (
+from marketing_etl.storage.rollup_rows import (
     MAX_FIELDS,
     SUMMED_FIELDS,
-    CallCounters,
-    CallSeries,
     Deltas,
     RollupKey,
     add_call,
-    bucket_start,
     counters_from,
     fill_series,
     rollup_deltas,

@@ -9,10 +9,10 @@ from pymongo import ASCENDING
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
+from marketing_etl.contracts.schedules import DEFINITION_FIELDS
 from marketing_etl.schedules.model import Schedule
 from marketing_etl.storage.common import plain
 from marketing_etl.storage.mongo_client import Doc
-from marketing_etl.storage.schedule_base import DEFINITION_FIELDS
 
 _HIDDEN = {"_id": False, "token": False}
 _ORDER = [("name", ASCENDING), ("schedule_id", ASCENDING)]

@@ -29,6 +29,7 @@ from marketing_etl.storage.sql_fx_rates import SqlRateCache
 from marketing_etl.storage.sql_job_filter import job_conditions as _job_conditions
 from marketing_etl.storage.sql_job_filter import order_by as _order_by
 from marketing_etl.storage.sql_job_pages import SqlJobPages
+from marketing_etl.storage.sql_job_rollups import install as install_job_rollups
 from marketing_etl.storage.sql_job_stats import SqlJobStats
 from marketing_etl.storage.sql_locks import SqlLocks
 from marketing_etl.storage.sql_metrics import SqlMetrics
@@ -70,6 +71,7 @@ class SqlStore:
             for table in metadata.sorted_tables:
                 for index in table.indexes:
                     conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+            install_job_rollups(conn)
         self.rollups.init()
 
     def close(self) -> None:

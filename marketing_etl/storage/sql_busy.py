@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
-from marketing_etl.storage.base import StoreBusy
+from marketing_etl.contracts.store import StoreBusy
 
 T = TypeVar("T")
 

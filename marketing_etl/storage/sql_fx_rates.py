@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from marketing_etl.storage.fx_rates_base import CachedRate
+from marketing_etl.contracts.fx_rates import CachedRate
 from marketing_etl.storage.sql_schema import UtcDateTime, metadata
 
 fx_rates = sa.Table(

@@ -1,4 +1,4 @@
-"""Named leases (locks_base.Locks) on SQLite and PostgreSQL.
+"""Named leases (contracts/locks.py) on SQLite and PostgreSQL.
 
 Taking a lease is one upsert whose update applies only to an expired lease or to the owner's
 own, so the database decides between two workers racing for it: the loser's statement changes
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from marketing_etl.storage.locks_base import LockHolder
+from marketing_etl.contracts.locks import LockHolder
 from marketing_etl.storage.sql_schema import locks
 
 _TRIES = 3

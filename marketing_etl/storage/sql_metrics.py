@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from marketing_etl.contracts.metrics import QueueSummary
 from marketing_etl.models import JobStatus
-from marketing_etl.storage.metrics_base import QueueSummary
 from marketing_etl.storage.sql_queue import queued_since
 from marketing_etl.storage.sql_schema import jobs
 

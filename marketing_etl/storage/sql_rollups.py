@@ -1,4 +1,4 @@
-"""API-call rollups (rollups_base) on SQLite and PostgreSQL.
+"""API-call rollups (contracts/rollups.py) on SQLite and PostgreSQL.
 
 `add` runs inside record_api_calls' transaction, so the raw rows and their counters commit
 together: one upsert per batch that adds to each touched row (the batch is summed in Python
@@ -21,14 +21,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from marketing_etl.contracts.rollups import CallCounters, CallSeries, bucket_start
 from marketing_etl.models import ApiCall
-from marketing_etl.storage.rollups_base import (
+from marketing_etl.storage.rollup_rows import (
     MAX_FIELDS,
     SUMMED_FIELDS,
-    CallCounters,
-    CallSeries,
     RollupKey,
-    bucket_start,
     counters_from,
     fill_series,
     rollup_deltas,

@@ -27,7 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from marketing_etl.storage.rollups_base import CallCounters, Deltas, RollupKey, add_call
+from marketing_etl.contracts.rollups import CallCounters
+from marketing_etl.storage.rollup_rows import Deltas, RollupKey, add_call
 from marketing_etl.storage.sql_schema import api_calls, metadata
 
 BATCH = 5_000

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from marketing_etl.contracts.schedules import DEFINITION_FIELDS
 from marketing_etl.schedules.model import Schedule
 from marketing_etl.storage.common import plain
-from marketing_etl.storage.schedule_base import DEFINITION_FIELDS
 from marketing_etl.storage.sql_schema import schedules
 
 

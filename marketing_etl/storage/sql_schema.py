@@ -92,9 +92,9 @@ jobs = sa.Table(
     sa.Index("ix_jobs_sheet_name", "sheet_name"),
     sa.Index("ix_jobs_created", "created_at"),
     sa.Index("ix_jobs_lease_expires", "lease_expires_at"),
-    # The dashboard's and /metrics' aggregates (sql_job_stats.py) read only these covering
-    # indexes, never the rows: each leads with its GROUP BY columns, so groups come out in order
-    # without a sort, and created_at follows for the window. The user and template ones also
+    # Covering indexes leading with GROUP BY columns, created_at next for the window. The job
+    # figures read the rollups (sql_job_rollups.py) but a window's first hours from jobs, by
+    # status and type through ix_jobs_stats (sql_job_stats.py). The user and template ones
     # serve those filters with the default sort, as ix_jobs_*_created (user_email / template_name,
     # created_at) did; databases created before keep those too, unused.
     sa.Index(
@@ -151,7 +151,7 @@ job_tokens = sa.Table(
     sa.Index("ix_job_tokens_expires", "expires_at"),
 )
 
-# Named leases (storage/locks_base.py): one writer per sheet tab across every worker.
+# Named leases (contracts/locks.py): one writer per sheet tab across every worker.
 locks = sa.Table(
     "locks",
     metadata,

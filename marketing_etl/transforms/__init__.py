@@ -1,4 +1,4 @@
-"""Transforms the runner applies between a source and a destination (see plugins.Transform)."""
+"""Transforms the runner applies between a source and a destination (contracts/plugins.py)."""
 
 from __future__ import annotations
 
@@ -7,4 +7,4 @@ from marketing_etl.transforms.currency import convert_currency
 
 
 def register(plugins: Plugins) -> None:
-    plugins.transforms.append(convert_currency)
+    plugins.transforms.add(convert_currency)

@@ -16,13 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.report import account_key
 from marketing_etl.destinations.sheets.a1 import quoted
 from marketing_etl.destinations.sheets.auth import CredentialsProblem
 from marketing_etl.destinations.sheets.session import open_sheets_session
 from marketing_etl.errors import UserError
 from marketing_etl.fx.currencies import is_known, normalise_code
 from marketing_etl.transforms.money import to_decimal
-from marketing_etl.transforms.report_meta import account_key
 
 TAB_TITLE = "[CONFIG] Currency Exchange"
 _ACCOUNT = ("account id", "account_id", "advertiser id", "advertiser_id")

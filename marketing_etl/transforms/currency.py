@@ -6,7 +6,7 @@ is converted into `target_currency` at the rate of its day: a rate the request p
 (`fx_rates`), else the cache, the rates API or the ECB history (see `marketing_etl.fx`). Rows
 adding up a period use the rate of the period's last day. When the job has a `target_currency`, the
 columns fx_rate, fx_rate_date and fx_source say which rate each row got. Which columns hold a
-row's account, day and currency is the Report.meta contract in `report_meta`.
+row's account, day and currency, the report's description says (see `money_layout`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from marketing_etl.fx.http_api import FxApiClient
 from marketing_etl.fx.providers import EcbRates, FxApiRates, RateProvider
 from marketing_etl.fx.resolver import RateResolver
 from marketing_etl.transforms.config_tab import TAB_TITLE, Multiplier, read_config_tab
-from marketing_etl.transforms.report_meta import MoneyLayout
+from marketing_etl.transforms.money_layout import MoneyLayout
 from marketing_etl.transforms.row_money import RowConverter
 
 
@@ -39,7 +39,7 @@ def convert_currency(ctx: JobContext, report: Report) -> Report:
         ctx.log(f"Converting money to {target} at the rate of each row's day")
     converter = RowConverter(layout, tab, target, resolver)
     columns = [*report.columns, *converter.fx_columns]
-    return Report(columns, _stream(ctx, report.rows, converter, client), report.meta)
+    return Report(columns, _stream(ctx, report.rows, converter, client), report.description)
 
 
 def _check_layout(layout: MoneyLayout, tab: dict[str, Multiplier], target: str | None) -> None:

@@ -15,7 +15,7 @@ from marketing_etl.errors import UserError
 from marketing_etl.fx.resolver import RateResolver
 from marketing_etl.transforms.config_tab import TAB_TITLE, Multiplier
 from marketing_etl.transforms.money import scaled
-from marketing_etl.transforms.report_meta import MoneyLayout
+from marketing_etl.transforms.money_layout import MoneyLayout
 
 FX_COLUMNS = (Column("fx_rate", "ratio"), Column("fx_rate_date", "date"), Column("fx_source", "text"))
 CONFIG_TAB_SOURCE = "config-tab"

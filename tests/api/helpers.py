@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,18 +15,19 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from marketing_etl.api import create_app
+from marketing_etl.api.app import create_app
+from marketing_etl.job_errors import WrongState
 from marketing_etl.jobs import cancel_job
-from marketing_etl.models import JobFilter, JobStatus
+from marketing_etl.models import FINISHED_STATUSES, JobFilter, JobStatus
 from marketing_etl.plugins import Plugins
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
 from marketing_etl.settings import Settings
+from marketing_etl.wiring import build_services
 from tests.plugins import register
 
 TOKEN = "EAAB-test-secret-token-9f8e7d6c"
 DASH_AUTH = ("admin", "dash-pass")
 SPREADSHEET_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
-FINISHED = ("SUCCESS", "FAILED", "CANCELLED")
 
 # For the key tests that also run on PostgreSQL (the `backend` fixture reads the parameter).
 BOTH_BACKENDS = pytest.mark.parametrize(
@@ -125,7 +126,7 @@ class Api:
 
     def wait(self, job_id: str, *statuses: str, timeout_s: float = 10.0) -> dict[str, Any]:
         """Poll until the job reaches one of `statuses` (default: any final status)."""
-        wanted = statuses or FINISHED
+        wanted = statuses or FINISHED_STATUSES
         deadline = time.monotonic() + timeout_s
         while True:
             job = self.job(job_id)
@@ -145,7 +146,8 @@ class Api:
         for status in (JobStatus.QUEUED, JobStatus.RUNNING):
             jobs, _ = self.services.store.list_jobs(JobFilter(status=status), 0, 500)
             for job in jobs:
-                cancel_job(self.services, job.job_id)
+                with suppress(WrongState):  # it finished since it was listed
+                    cancel_job(self.services, job.job_id)
 
 
 @contextmanager

@@ -11,12 +11,13 @@ from typing import Any
 
 import httpx
 
-from marketing_etl.api import create_app
+from marketing_etl.api.app import create_app
+from marketing_etl.contracts.executor import Executor
 from marketing_etl.destinations import register as register_destinations
-from marketing_etl.executors.base import Executor
 from marketing_etl.plugins import Plugins
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
 from marketing_etl.settings import Settings
+from marketing_etl.wiring import build_services
 from tests.fakes.server import serve_app
 from tests.plugins import register
 

@@ -12,13 +12,14 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from marketing_etl.api import create_app
+from marketing_etl.api.app import create_app
 from marketing_etl.models import JobFilter, JobStatus
 from marketing_etl.plugins import Plugins
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
 from marketing_etl.storage import sql_schema
 from marketing_etl.storage.sql import SqlStore
 from marketing_etl.tokens import TokenVault, load_fernet
+from marketing_etl.wiring import build_services
 from tests.api.helpers import make_settings, tt_body
 from tests.executors.support import wait_until
 from tests.fakes.server import serve_app

@@ -8,10 +8,10 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from marketing_etl import __version__
-from marketing_etl.api import create_app
+from marketing_etl.api.app import create_app
 from marketing_etl.models import utcnow
 from marketing_etl.plugins import Plugins
-from marketing_etl.services import build_services
+from marketing_etl.wiring import build_services
 from tests.api.helpers import Api, make_settings, tt_body
 from tests.plugins import HeldExecutor, register
 

@@ -18,8 +18,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from marketing_etl.api.body_limit import BodyLimit
+from marketing_etl.models import FINISHED_STATUSES
 from marketing_etl.settings import Settings
-from tests.api.helpers import DASH_AUTH, FINISHED, fb_body, make_settings
+from tests.api.helpers import DASH_AUTH, fb_body, make_settings
 from tests.api.served import JSON, Served, chunks, padded, serving
 from tests.fakes.server import serve_app
 from tests.sandbox.support import serve_sandbox, tiktok_body
@@ -131,7 +132,7 @@ def test_responses_larger_than_the_limit_are_not_cut(small: Served) -> None:
 
 def wait_finished(served: Served, job_id: str, timeout_s: float = 20.0) -> None:
     deadline = time.monotonic() + timeout_s
-    while (status := served.http.get(f"/reports/{job_id}").json()["status"]) not in FINISHED:
+    while (status := served.http.get(f"/reports/{job_id}").json()["status"]) not in FINISHED_STATUSES:
         assert time.monotonic() < deadline, f"job {job_id} still {status} after {timeout_s} s"
         time.sleep(0.05)
     assert status == "SUCCESS"

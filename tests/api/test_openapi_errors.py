@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from marketing_etl.api import create_app
+from marketing_etl.api.app import create_app
 from tests.api.helpers import DASH_AUTH, Api, make_settings
 
 SENDS_BODY = ("post", "put", "patch")

@@ -49,7 +49,10 @@ def test_same_job_id_with_a_different_body_is_a_conflict(api: Api) -> None:
     api.start(body)
     conflict = api.create({**body, "sheet_name": "Another tab"})
     assert conflict.status_code == 409
-    assert "used by a different request" in conflict.json()["detail"]
+    assert conflict.json() == {
+        "detail": f"job_id '{body['job_id']}' is already used by a different request; send a new "
+        "job_id (or, to look that job up, GET /reports/{job_id})."
+    }
     assert api.job(body["job_id"])["sheet_name"] == "FB_Report"
 
 
@@ -96,9 +99,13 @@ def test_report_fields(api: Api) -> None:
 
 
 def test_unknown_job_is_404(api: Api) -> None:
-    assert api.client.get("/reports/no-such-job").status_code == 404
-    assert api.client.post("/reports/no-such-job/cancel").status_code == 404
-    assert api.client.post("/reports/no-such-job/retry").status_code == 404
+    for answer in (
+        api.client.get("/reports/no-such-job"),
+        api.client.post("/reports/no-such-job/cancel"),
+        api.client.post("/reports/no-such-job/retry"),
+    ):
+        assert answer.status_code == 404
+        assert answer.json() == {"detail": "No job with job_id 'no-such-job'."}
 
 
 @BOTH_BACKENDS
@@ -183,6 +190,7 @@ def test_retry_after_the_token_was_deleted_needs_a_new_one(api: Api) -> None:
     assert refused.status_code == 422
     [entry] = refused.json()["detail"]
     assert entry["loc"] == ["body", "access_token"]
+    assert entry["type"] == "missing"
     assert "deleted" in entry["msg"] and "send a new one" in entry["msg"]
     assert api.job(job_id)["status"] == "FAILED"
 

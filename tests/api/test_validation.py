@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
+from marketing_etl.contracts.plugins import FieldProblem
 from marketing_etl.models import JobSpec
 from marketing_etl.plugins import Plugins
 from marketing_etl.settings import Settings
-from marketing_etl.validation import FieldProblem, months_before
+from marketing_etl.validation import months_before
 from tests.api.helpers import SPREADSHEET_ID, Api, fb_body, make_settings, running_api, today_utc, tt_body
 from tests.plugins import MemoryDestination, ScriptedSource, register
 
@@ -168,21 +169,18 @@ def test_one_entry_per_field_with_all_problems(table_api: Api) -> None:
 class CatalogSource(ScriptedSource):
     """A source with its own checks, like the Facebook template catalog."""
 
-    def validate(self, spec: JobSpec) -> list[FieldProblem]:
-        problems = [
+    def validate(self, spec: JobSpec, settings: Settings) -> list[FieldProblem]:
+        return super().validate(spec, settings) + [
             FieldProblem("selected_fields", f"unknown field '{name}' for this template")
             for name in spec.selected_fields
             if name.startswith("bogus")
         ]
-        if not spec.template_name:
-            problems.append(FieldProblem("template_name", "no template of that name"))
-        return problems
 
 
 def test_validation_hook_of_the_source(tmp_path: Path) -> None:
     plugins = Plugins()
     register(plugins)
-    plugins.sources.register("facebook_daily", CatalogSource())
+    plugins.sources.replace(CatalogSource("facebook", ("facebook_daily",)))
     with running_api(make_settings(tmp_path), plugins) as api:
         rejected = api.create(fb_body(selected_fields=["spend", "bogus_metric"]))
         assert rejected.status_code == 422
@@ -190,11 +188,16 @@ def test_validation_hook_of_the_source(tmp_path: Path) -> None:
         assert entry["loc"] == ["body", "selected_fields"]
         assert "bogus_metric" in entry["msg"]
 
-        # A field the generic rules already flagged keeps only the generic message.
+        # The platform's own required fields come from its hook.
         missing = api.create(without(fb_body(), "template_name"))
         [entry] = missing.json()["detail"]
         assert entry["loc"] == ["body", "template_name"]
-        assert "required" in entry["msg"]
+        assert entry["msg"].startswith("template_name is required for facebook_daily reports")
+
+        # A field the common rules already flagged keeps only the common message.
+        twice = api.create(fb_body(selected_fields=["bogus_metric", "bogus_metric"]))
+        [entry] = twice.json()["detail"]
+        assert entry["msg"] == "selected_fields lists 'bogus_metric' more than once; send each field once"
 
         # Other task types' sources are not asked.
         other = fb_body(task_type="facebook_performance", selected_fields=["bogus"])

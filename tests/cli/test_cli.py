@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from marketing_etl.models import JobStatus
-from marketing_etl.storage import open_store
+from marketing_etl.wiring import open_store
 from tests.executors.support import (
     TOKEN,
     Proc,

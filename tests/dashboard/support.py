@@ -19,12 +19,13 @@ from typing import Any
 
 import httpx
 
-from marketing_etl.api import create_app
-from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus, LogLine
+from marketing_etl.api.app import create_app
+from marketing_etl.models import FINISHED_STATUSES, ApiCall, Job, JobSpec, JobStatus, LogLine
 from marketing_etl.plugins import Plugins
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
 from marketing_etl.settings import Settings
-from tests.api.helpers import DASH_AUTH, FINISHED, fb_body, hours_ago, tt_body
+from marketing_etl.wiring import build_services
+from tests.api.helpers import DASH_AUTH, fb_body, hours_ago, tt_body
 from tests.fakes.server import serve_app
 from tests.plugins import register
 from tests.services import need
@@ -72,7 +73,7 @@ class Server:
         return data
 
     def wait(self, job_id: str, *statuses: str, timeout_s: float = 20.0) -> dict[str, Any]:
-        wanted = statuses or FINISHED
+        wanted = statuses or FINISHED_STATUSES
         deadline = time.monotonic() + timeout_s
         while (job := self.job(job_id))["status"] not in wanted:
             if time.monotonic() > deadline:

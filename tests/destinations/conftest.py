@@ -20,10 +20,11 @@ from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle, Fault
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
 from marketing_etl.settings import Settings
+from marketing_etl.wiring import build_services
 from tests.fakes.google_sheets import serve_google
-from tests.plugins import HeldExecutor, ScriptedSource
+from tests.plugins import HeldExecutor, ScriptedSource, StandInSource
 
 EMAIL = "report-writer@fake-project.iam.gserviceaccount.com"
 SID = "1FakeSpreadsheetId_0123456789abcdef"
@@ -47,10 +48,11 @@ def google(google_server: tuple[FakeGoogle, Path]) -> FakeGoogle:
     return fake
 
 
-class TableSource:
+class TableSource(StandInSource):
     """Serves the report a test set for the job; a factory, so a retry gets a fresh stream."""
 
     def __init__(self) -> None:
+        super().__init__("facebook", ("facebook_daily",))
         self.reports: dict[str, ReportFactory] = {}
         self.scripted = ScriptedSource()
 
@@ -99,7 +101,7 @@ class Env:
         return job
 
     def retry(self, job_id: str) -> Job:
-        assert jobs.retry_job(self.services, HeldExecutor(), job_id, None).outcome is jobs.Outcome.APPLIED
+        jobs.retry_job(self.services, HeldExecutor(), job_id, None)  # raises unless queued again
         return self.run(job_id)
 
     def logs(self, job_id: str) -> str:
@@ -125,7 +127,7 @@ def make_env(
     )
     plugins = Plugins()
     source = TableSource()
-    plugins.sources.register("facebook_daily", source)
+    plugins.sources.register(source)
     opts = options or SheetsOptions(backoff_base_s=0.01, rng=random.Random(7))
     plugins.destinations.register("sheets", SheetsDestination(opts))
     plugins.destinations.register("csv", FileDestination("csv"))

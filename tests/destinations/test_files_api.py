@@ -22,7 +22,7 @@ from tests.plugins import ScriptedSource
 def _plugins() -> Plugins:
     plugins = Plugins()
     register_destinations(plugins)
-    plugins.sources.register("facebook_daily", ScriptedSource())
+    plugins.sources.register(ScriptedSource("facebook", ("facebook_daily",)))
     return plugins
 
 

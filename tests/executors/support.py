@@ -13,9 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from marketing_etl.contracts.store import Store
 from marketing_etl.models import Job, JobRequest, JobStatus, utcnow
 from marketing_etl.settings import Settings
-from marketing_etl.storage.base import Store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The console script installed next to the interpreter running the tests (the project's venv).

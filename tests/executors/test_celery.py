@@ -15,7 +15,8 @@ import redis
 from marketing_etl import jobs
 from marketing_etl.executors.celery_executor import CeleryExecutor
 from marketing_etl.models import JobStatus
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
+from marketing_etl.wiring import build_services
 from tests.executors.support import (
     TOKEN,
     Proc,
@@ -122,7 +123,7 @@ def test_worker_runs_a_job_and_the_token_never_reaches_redis(rig: CeleryRig) -> 
     result = jobs.create_job(
         rig.services, rig.executor, job_request("cel-1", "rows=20;delay_ms=100;log=fetching rows")
     )
-    assert result.outcome is jobs.Outcome.CREATED
+    assert result.new
     dumps = [redis_dump(rig.redis)]
     wait_for_status(rig.services.store, "cel-1", [JobStatus.RUNNING], 30)
     dumps.append(redis_dump(rig.redis))
@@ -143,7 +144,7 @@ def test_worker_runs_a_job_and_the_token_never_reaches_redis(rig: CeleryRig) -> 
 def test_cancel_through_the_celery_path(rig: CeleryRig) -> None:
     jobs.create_job(rig.services, rig.executor, job_request("cel-cancel", "rows=200;delay_ms=50"))
     wait_for_status(rig.services.store, "cel-cancel", [JobStatus.RUNNING], 30)
-    assert jobs.cancel_job(rig.services, "cel-cancel").outcome is jobs.Outcome.APPLIED
+    assert jobs.cancel_job(rig.services, "cel-cancel").cancel_requested
     job = wait_for_status(rig.services.store, "cel-cancel", [JobStatus.CANCELLED], 15)
     assert job.message.startswith("Cancelled by user")
     rig.worker.check_alive()
@@ -158,7 +159,7 @@ def test_an_unreachable_broker_fails_ping_but_not_submit(tmp_path: Path) -> None
             executor.ping()
         # The API has already stored the job; it stays QUEUED and is published again later.
         result = jobs.create_job(services, executor, job_request("cel-offline", "rows=1"))
-        assert result.outcome is jobs.Outcome.CREATED
+        assert result.new
     finally:
         executor.shutdown(wait_s=1)
         services.close()

@@ -13,7 +13,7 @@ from marketing_etl import jobs
 from marketing_etl.executors.celery_executor import CeleryExecutor
 from marketing_etl.models import JobStatus
 from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle
-from marketing_etl.services import build_services
+from marketing_etl.wiring import build_services
 from tests.executors.support import (
     SPREADSHEET_ID,
     Proc,
@@ -71,7 +71,7 @@ def test_twenty_jobs_on_two_celery_workers_append_every_row_once(
             job_ids = [f"shared-{index:02d}" for index in range(JOBS)]
             for job_id in job_ids:
                 request = job_request(job_id, "rows=3;label=1").model_copy(update={"sheet_name": "Shared"})
-                assert jobs.create_job(services, executor, request).outcome is jobs.Outcome.CREATED
+                assert jobs.create_job(services, executor, request).new
 
             finished = [wait_for_status(services.store, job_id, FINAL, 120) for job_id in job_ids]
 

@@ -12,7 +12,8 @@ from marketing_etl import jobs
 from marketing_etl.executors.local import LocalExecutor
 from marketing_etl.models import Job, JobStatus
 from marketing_etl.plugins import Plugins
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
+from marketing_etl.wiring import build_services
 from tests.executors.support import job_request, logs_of, make_settings, wait_for_status
 from tests.plugins import MemoryDestination, register
 
@@ -53,7 +54,7 @@ def test_runs_jobs_concurrently_but_never_more_than_the_limit(
     services, executor, destination = running
     ids = [f"conc-{i}" for i in range(5)]
     for job_id in ids:
-        assert jobs.create_job(services, executor, job_request(job_id, "rows=4;delay_ms=100")).job
+        assert jobs.create_job(services, executor, job_request(job_id, "rows=4;delay_ms=100")).new
     finished = [wait_for_status(services.store, job_id, [JobStatus.SUCCESS], 20) for job_id in ids]
     assert max_overlap(finished) == MAX_JOBS
     assert all(len(destination.tables[job_id]) == 5 for job_id in ids)
@@ -81,7 +82,7 @@ def test_cancel_of_a_running_job_ends_cancelled(
     services, executor, _ = running
     jobs.create_job(services, executor, job_request("cancel-1", "rows=100;delay_ms=50"))
     wait_for_status(services.store, "cancel-1", [JobStatus.RUNNING], 10)
-    assert jobs.cancel_job(services, "cancel-1").outcome is jobs.Outcome.APPLIED
+    assert jobs.cancel_job(services, "cancel-1").cancel_requested
     cancelled = wait_for_status(services.store, "cancel-1", [JobStatus.CANCELLED], 10)
     assert cancelled.message.startswith("Cancelled by user")
     assert "Cancel requested by user" in logs_of(services.store, "cancel-1")

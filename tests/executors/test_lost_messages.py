@@ -21,7 +21,8 @@ from marketing_etl import jobs
 from marketing_etl.executors.celery_app import QUEUE_NAME, TASK_NAME, create_celery_app
 from marketing_etl.executors.celery_executor import CeleryExecutor
 from marketing_etl.models import JobStatus, utcnow
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
+from marketing_etl.wiring import build_services
 from tests.executors.support import (
     Proc,
     free_port,
@@ -92,8 +93,7 @@ def private_redis(work_dir: Path) -> Iterator[PrivateRedis]:
 
 def create_jobs(services: Services, executor: CeleryExecutor) -> None:
     for job_id in JOBS:
-        outcome = jobs.create_job(services, executor, job_request(job_id, f"rows={ROWS}")).outcome
-        assert outcome is jobs.Outcome.CREATED
+        assert jobs.create_job(services, executor, job_request(job_id, f"rows={ROWS}")).new
 
 
 def statuses(services: Services) -> set[JobStatus]:

@@ -12,34 +12,35 @@ from pathlib import Path
 import pytest
 
 from marketing_etl import jobs, runner
+from marketing_etl.contracts.store import Store
 from marketing_etl.executors.recovery import recover_expired_leases
 from marketing_etl.models import Job, JobStatus, utcnow
 from marketing_etl.plugins import Plugins
 from marketing_etl.services import Services
-from marketing_etl.storage import open_store
 from marketing_etl.storage.common import to_utc
 from marketing_etl.tokens import TokenVault, load_fernet
+from marketing_etl.wiring import open_store
 from tests.executors.support import job_request, make_settings
 from tests.plugins import HeldExecutor, register
 from tests.services import postgres_schema
+from tests.storage.mongomock_client import mongomock_store
 
 LONG_AGO = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql", "mongomock"])
+@pytest.fixture(params=["sqlite", "postgresql", "mongo"])
 def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Services]:
     if request.param == "sqlite":
-        yield from _services(tmp_path, f"sqlite:///{tmp_path / 'jobs.db'}")
+        yield from _services(tmp_path, open_store(f"sqlite:///{tmp_path / 'jobs.db'}"))
     elif request.param == "postgresql":
         with postgres_schema() as url:
-            yield from _services(tmp_path, url)
+            yield from _services(tmp_path, open_store(url))
     else:
-        yield from _services(tmp_path, "mongomock://")
+        yield from _services(tmp_path, mongomock_store())
 
 
-def _services(tmp_path: Path, url: str) -> Iterator[Services]:
+def _services(tmp_path: Path, store: Store) -> Iterator[Services]:
     settings = make_settings(tmp_path)
-    store = open_store(url)
     plugins = Plugins()
     register(plugins)
     vault = TokenVault(store, load_fernet(settings), settings.token_retention_s)
@@ -78,7 +79,7 @@ def test_retry_queues_again(services: Services) -> None:
     jobs.create_job(services, held, job_request("q-retry", "rows=1"))
     assert services.store.transition("q-retry", [JobStatus.QUEUED], status=JobStatus.FAILED)
     since = queued_long_ago(services, "q-retry")
-    assert jobs.retry_job(services, held, "q-retry", None).outcome is jobs.Outcome.APPLIED
+    assert jobs.retry_job(services, held, "q-retry", None).attempt == 2
     assert_queued_again(current(services, "q-retry"), since)
 
 

@@ -16,7 +16,8 @@ from marketing_etl.executors.recovery import RecoverySweeper
 from marketing_etl.executors.resend import resend_waiting_jobs
 from marketing_etl.models import Job, JobStatus, utcnow
 from marketing_etl.plugins import Plugins
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
+from marketing_etl.wiring import build_services
 from tests.executors.support import job_request, logs_of, make_settings, wait_for_status
 from tests.plugins import HeldExecutor, register
 
@@ -33,7 +34,7 @@ def services(tmp_path: Path) -> Iterator[Services]:
 
 
 def queued(services: Services, held: HeldExecutor, job_id: str) -> Job:
-    assert jobs.create_job(services, held, job_request(job_id, "rows=2")).outcome is jobs.Outcome.CREATED
+    assert jobs.create_job(services, held, job_request(job_id, "rows=2")).new
     job = services.store.get_job(job_id)
     assert job is not None
     return job
@@ -74,7 +75,7 @@ def test_a_job_that_left_the_queue_is_not_resent(services: Services) -> None:
     now = utcnow()
     assert services.store.claim("taken", "w:1:t", now + timedelta(minutes=5), now)
     cancelled = queued(services, held, "cancelled")
-    assert jobs.cancel_job(services, "cancelled").outcome is jobs.Outcome.APPLIED
+    assert jobs.cancel_job(services, "cancelled").status is JobStatus.CANCELLED
     assert resend_waiting_jobs(services, held, later(running, 3600)) == []
     assert resend_waiting_jobs(services, held, later(cancelled, 3600)) == []
     assert held.submitted == ["taken", "cancelled"]

@@ -15,10 +15,11 @@ from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.facebook_graph import TOKEN, FakeGraph
 from marketing_etl.sandbox.fakes.facebook_world import World
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
 from marketing_etl.settings import Settings
 from marketing_etl.sources.facebook import FacebookSource
 from marketing_etl.sources.facebook.throttle import FacebookTuning
+from marketing_etl.wiring import build_services
 from tests.fakes.server import serve_app
 from tests.plugins import MemoryDestination
 
@@ -128,9 +129,7 @@ class JobRunner:
         }
         values.update(settings)
         plugins = Plugins()
-        source = FacebookSource(tuning)
-        for task_type in ("facebook_daily", "facebook_performance", "facebook_breakdown"):
-            plugins.sources.register(task_type, source)
+        plugins.sources.register(FacebookSource(tuning))
         plugins.destinations.register("sheets", MemoryDestination())
         services = build_services(Settings(_env_file=None, **values), plugins)
         self._opened.append(services)

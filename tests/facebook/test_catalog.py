@@ -9,17 +9,19 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from marketing_etl.api import create_app
+from marketing_etl.api.app import create_app
 from marketing_etl.models import JobSpec
 from marketing_etl.plugins import Plugins
-from marketing_etl.services import build_services
+from marketing_etl.settings import Settings
 from marketing_etl.sources.facebook import FacebookSource, register
 from marketing_etl.sources.facebook.catalog import FIELD_KINDS, TEMPLATES, find_template, templates_for
 from marketing_etl.sources.facebook.metrics import FRIENDLY_METRICS, metric_value
+from marketing_etl.wiring import build_services
 from tests.api.helpers import fb_body, make_settings
 from tests.plugins import MemoryDestination
 
 KINDS = {"text", "id", "date", "datetime", "integer", "money", "ratio", "percent", "formula"}
+SETTINGS = Settings(_env_file=None)  # the catalog checks do not depend on the server's setup
 
 
 def test_seventeen_templates_grouped_by_task_type() -> None:
@@ -135,12 +137,13 @@ def _spec(**overrides: Any) -> JobSpec:
 
 def test_validate_accepts_known_names_in_any_case() -> None:
     source = FacebookSource()
-    assert source.validate(_spec(selected_fields=["SPEND", " purchase  roas", "Campaign_Name"])) == []
-    assert source.validate(_spec(template_name="campaign daily report", selected_fields=[])) == []
+    any_case = _spec(selected_fields=["SPEND", " purchase  roas", "Campaign_Name"])
+    assert source.validate(any_case, SETTINGS) == []
+    assert source.validate(_spec(template_name="campaign daily report", selected_fields=[]), SETTINGS) == []
 
 
 def test_validate_unknown_template_names_close_matches() -> None:
-    problems = FacebookSource().validate(_spec(template_name="Campaign Dayly Report"))
+    problems = FacebookSource().validate(_spec(template_name="Campaign Dayly Report"), SETTINGS)
     assert len(problems) == 1 and problems[0].field == "template_name"
     assert "'Campaign Dayly Report'" in problems[0].message
     assert "did you mean 'Campaign Daily Report'" in problems[0].message
@@ -149,13 +152,13 @@ def test_validate_unknown_template_names_close_matches() -> None:
 def test_validate_accepts_a_template_of_another_facebook_task_type() -> None:
     # The seed README's example sends this performance template as facebook_daily.
     spec = _spec(template_name="Campaign Overview Report", selected_fields=["campaign_name", "spend"])
-    assert spec.task_type.value == "facebook_daily"
-    assert FacebookSource().validate(spec) == []
+    assert spec.task_type == "facebook_daily"
+    assert FacebookSource().validate(spec, SETTINGS) == []
 
 
 def test_validate_unknown_fields_lists_them_with_close_matches() -> None:
     problems = FacebookSource().validate(
-        _spec(selected_fields=["spend", "Purchace ROAS", "impresions", "zzz"])
+        _spec(selected_fields=["spend", "Purchace ROAS", "impresions", "zzz"]), SETTINGS
     )
     assert len(problems) == 1 and problems[0].field == "selected_fields"
     message = problems[0].message
@@ -248,3 +251,11 @@ ORIGINAL_SHAPES = {
 def test_template_shapes_match_the_original() -> None:
     shapes = {t.name: (t.level, t.breakdowns, t.time_increment) for t in TEMPLATES}
     assert shapes == ORIGINAL_SHAPES
+
+
+def test_validate_requires_accounts_and_a_template() -> None:
+    problems = FacebookSource().validate(_spec(accounts=[], template_name=None), SETTINGS)
+    assert [(p.field, p.message.split(":")[0]) for p in problems] == [
+        ("accounts", "accounts is required for facebook_daily reports"),
+        ("template_name", "template_name is required for facebook_daily reports"),
+    ]

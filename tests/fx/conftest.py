@@ -14,7 +14,14 @@ import pytest
 
 from marketing_etl import transforms
 from marketing_etl.context import JobContext
-from marketing_etl.contracts.report import Column, Report
+from marketing_etl.contracts.plugins import FieldProblem
+from marketing_etl.contracts.report import (
+    AccountInfo,
+    AccountInfoLookup,
+    Column,
+    Report,
+    ReportDescription,
+)
 from marketing_etl.destinations.sheets import SheetsDestination, SheetsOptions
 from marketing_etl.models import Job, JobSpec
 from marketing_etl.plugins import Plugins
@@ -22,10 +29,12 @@ from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.fx_api import FakeFx
 from marketing_etl.sandbox.fakes.google_grid import FakeTab
 from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
 from marketing_etl.settings import Settings
+from marketing_etl.wiring import build_services
 from tests.fakes.fx_api import serve_fx
 from tests.fakes.google_sheets import serve_google
+from tests.plugins import StandInSource
 
 EMAIL = "fx-writer@fake-project.iam.gserviceaccount.com"
 SID = "1FxSpreadsheetId_0123456789abcdefgh"
@@ -52,19 +61,31 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 class Table:
     columns: Sequence[tuple[str, str]]
     rows: Sequence[Sequence[Any]]
-    meta: dict[str, Any] = field(default_factory=dict)
+    description: ReportDescription = field(default_factory=ReportDescription)
 
 
-class TableSource:
-    """Serves the table the test set for the job, as a lazy stream with a copy of its meta."""
+def known_currencies(currencies: dict[str, str]) -> AccountInfoLookup:
+    """An account lookup as a source leaves it once it has read these accounts."""
+    lookup = AccountInfoLookup()
+    for account, currency in currencies.items():
+        lookup.record(account, AccountInfo(currency, "UTC"))
+    return lookup
+
+
+class TableSource(StandInSource):
+    """Serves the table the test set for the job, as a lazy stream with its description."""
 
     def __init__(self) -> None:
+        super().__init__("facebook", ("facebook_daily", "product"))
         self.tables: dict[str, Table] = {}
+
+    def validate(self, spec: JobSpec, settings: Settings) -> list[FieldProblem]:
+        return []  # the tables carry whatever the test needs
 
     def fetch(self, ctx: JobContext) -> Report:
         table = self.tables[ctx.job_id]
         rows = (list(row) for row in table.rows)
-        return Report([Column(n, k) for n, k in table.columns], rows, dict(table.meta))
+        return Report([Column(n, k) for n, k in table.columns], rows, table.description)
 
 
 @dataclass
@@ -128,8 +149,7 @@ def make_env(tmp_path: Path, servers: Servers, **overrides: Any) -> Iterator[Env
     values.update(overrides)
     plugins = Plugins()
     source = TableSource()
-    for task_type in ("facebook_daily", "product"):
-        plugins.sources.register(task_type, source)
+    plugins.sources.register(source)
     options = SheetsOptions(backoff_base_s=0.01, rng=random.Random(7))
     plugins.destinations.register("sheets", SheetsDestination(options))
     transforms.register(plugins)

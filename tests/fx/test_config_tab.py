@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from marketing_etl.contracts.report import ReportDescription
 from marketing_etl.models import JobStatus
 from tests.fx.conftest import CONFIG_TAB, Env, Table
 
@@ -13,7 +14,7 @@ COLUMNS = [
     ("account_id", "id"), ("date_start", "date"), ("spend", "money"), ("Cost Purchases", "money"),
     ("ctr", "percent"), ("frequency", "ratio"), ("Purchase ROAS", "ratio"), ("currency", "text"),
 ]
-META = {"accounts": ["act_1", "act_2", "act_3"], "account_column": "account_id"}
+META = ReportDescription(accounts=("act_1", "act_2", "act_3"), account_column="account_id")
 TAB_HEADER = ["Account ID", "Exchange Rate (Multiplier)", "Status", "Target Currency"]
 DAY = date(2024, 3, 4)
 SERIAL = (DAY - date(1899, 12, 30)).days

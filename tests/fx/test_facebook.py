@@ -17,9 +17,10 @@ from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.facebook_graph import TOKEN, FakeGraph
 from marketing_etl.sandbox.fakes.facebook_world import World
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
 from marketing_etl.settings import Settings
 from marketing_etl.sources.facebook import FacebookSource
+from marketing_etl.wiring import build_services
 from tests.facebook.conftest import FAST
 from tests.fakes.server import serve_app
 from tests.fx.conftest import Servers
@@ -38,7 +39,7 @@ def facebook(tmp_path: Path, servers: Servers) -> Iterator[tuple[Services, FakeG
     graph = FakeGraph(World(accounts=2, campaigns=1, adsets=1, ads=1))  # account 1 USD, account 2 VND
     with serve_app(graph.app) as url:
         plugins = Plugins()
-        plugins.sources.register("facebook_daily", FacebookSource(FAST))
+        plugins.sources.register(FacebookSource(FAST))
         destination = MemoryDestination()
         plugins.destinations.register("csv", destination)
         transforms.register(plugins)

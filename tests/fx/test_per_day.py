@@ -8,9 +8,10 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from marketing_etl.contracts.report import ReportDescription
 from marketing_etl.models import JobStatus
 from marketing_etl.sandbox.fakes.fx_api import FakeFx
-from tests.fx.conftest import Env, Table
+from tests.fx.conftest import Env, Table, known_currencies
 
 MARCH = [date(2024, 3, 1) + timedelta(days=n) for n in range(31)]
 COLUMNS = [
@@ -18,10 +19,10 @@ COLUMNS = [
     ("ctr", "percent"), ("purchase_roas", "ratio"), ("account_currency", "text"),
 ]
 HEADER = [name for name, _ in COLUMNS] + ["fx_rate", "fx_rate_date", "fx_source"]
-META = {
-    "accounts": ["act_1", "act_2"], "account_column": "account_id",
-    "rate_date_columns": ["date_stop"], "account_currencies": {"1": "USD", "2": "EUR"},
-}
+META = ReportDescription(
+    accounts=("act_1", "act_2"), account_column="account_id",
+    rate_date_columns=("date_stop",), account_info=known_currencies({"1": "USD", "2": "EUR"}),
+)
 
 
 def serial(day: date) -> int:

@@ -1,5 +1,5 @@
 """A TikTok product report from the fake TikTok API, converted into VND day by day: the
-source's Report.meta names the day (stat_time_day) and the currency column."""
+source's report description names the day (stat_time_day) and the currency column."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def harness(tmp_path: Path, servers: Servers) -> Iterator[Harness]:
         harness.start(FAST_RETRY, fx_api_url=servers.fx_urls[0], fx_api_fallback_url="")
         assert harness.services is not None
         plugins = Plugins()
-        plugins.sources.register("product", TikTokReportSource("product", retry=FAST_RETRY))
+        plugins.sources.register(TikTokReportSource("product", retry=FAST_RETRY))
         plugins.destinations.register("csv", harness.destination)
         transforms.register(plugins)
         harness.services.plugins = plugins

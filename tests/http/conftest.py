@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.store import Store
 from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus
 from marketing_etl.settings import Settings
-from marketing_etl.storage import open_store
-from marketing_etl.storage.base import Store
+from marketing_etl.wiring import open_store
 
 TOKEN = "EAAB-http-tests-secret-token-0123456789"
 JOB_ID = "http-job"

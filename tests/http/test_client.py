@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.store import Store
 from marketing_etl.http import Answer, NoAnswer, open_client
-from marketing_etl.storage.base import Store
 from tests.http.conftest import TOKEN, recorded
 
 TIMEOUT = httpx.Timeout(12.0, connect=3.0)

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.store import Store
 from marketing_etl.errors import AccessDenied
 from marketing_etl.fx.http_api import FxApiClient
 from marketing_etl.http import Backoff
@@ -21,7 +22,6 @@ from marketing_etl.ratelimit import LocalBudget
 from marketing_etl.sources.facebook.client import GraphClient
 from marketing_etl.sources.facebook.throttle import FacebookTuning
 from marketing_etl.sources.tiktok.client import TikTokClient
-from marketing_etl.storage.base import Store
 from tests.http.conftest import TOKEN, logs, recorded
 
 

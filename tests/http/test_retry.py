@@ -10,9 +10,9 @@ from collections.abc import Callable
 import pytest
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.store import Store
 from marketing_etl.errors import JobCancelled, RateLimited, TransientError, UserError
 from marketing_etl.http import FATAL, TRANSIENT, Backoff, Decision, Failed, Kind, Retrier, RetryRule, Waits
-from marketing_etl.storage.base import Store
 from tests.http.conftest import cancel_after
 
 

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from marketing_etl.contracts.store import Store
 from marketing_etl.models import ApiCall, JobStatus, LogLine, utcnow
-from marketing_etl.storage import Store
 from marketing_etl.storage.sql_schema import UtcDateTime, api_calls, create_engine
 from tests.storage.factory import make_job
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from marketing_etl.contracts.pruning import PruneKind
 from marketing_etl.maintenance import PruneReport, prune_once
 from marketing_etl.models import utcnow
 from marketing_etl.plugins import Plugins
 from marketing_etl.schedules.scheduler import start_embedded
-from marketing_etl.services import Services, build_services
-from marketing_etl.storage import open_store
-from marketing_etl.storage.prune_base import PruneKind
+from marketing_etl.services import Services
+from marketing_etl.wiring import build_services, open_store
 from tests.executors.support import Proc, make_settings, run_cli, subprocess_env, wait_until
 from tests.maintenance.support import add_old_job
 from tests.schedules.support import RecordingExecutor

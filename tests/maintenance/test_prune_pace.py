@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from marketing_etl.contracts.pruning import PruneKind
 from marketing_etl.maintenance import SQLITE_BATCH_ROWS, prune_once
 from marketing_etl.models import utcnow
 from marketing_etl.plugins import Plugins
-from marketing_etl.services import build_services
-from marketing_etl.storage.prune_base import PruneKind
+from marketing_etl.wiring import build_services
 from tests.executors.support import make_settings
 from tests.maintenance.support import ProgressWriter, seed_expired_calls
 

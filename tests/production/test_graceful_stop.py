@@ -10,9 +10,10 @@ import pytest
 
 from marketing_etl import jobs
 from marketing_etl.executors.local import LocalExecutor
-from marketing_etl.models import JobStatus
+from marketing_etl.models import FINISHED_STATUSES, JobStatus
 from marketing_etl.plugins import Plugins
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
+from marketing_etl.wiring import build_services
 from tests.executors.support import (
     Proc,
     job_request,
@@ -26,7 +27,6 @@ from tests.plugins import register
 from tests.services import redis_database
 
 SLOW = "rows=50;delay_ms=100"
-FINISHED = [JobStatus.SUCCESS, JobStatus.FAILED]
 
 
 def test_local_pool_shutdown_requeues_the_running_job(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ def test_local_pool_shutdown_requeues_the_running_job(tmp_path: Path) -> None:
         second = LocalExecutor(services, poll_interval_s=0.1)
         second.start()
         try:
-            done = wait_for_status(services.store, "local-handback", FINISHED, 30)
+            done = wait_for_status(services.store, "local-handback", FINISHED_STATUSES, 30)
         finally:
             second.shutdown(wait_s=5)
         assert done.status is JobStatus.SUCCESS, done.message
@@ -92,7 +92,7 @@ def _hand_back_through_celery(tmp_path: Path, broker: str) -> None:
         assert job.recoveries == 0 and "worker is stopping" in job.message
 
         workers.append(Proc(["worker", "--concurrency", "1"], env, tmp_path, tmp_path / "worker-2.log"))
-        done = wait_for_status(services.store, "celery-handback", FINISHED, 60)
+        done = wait_for_status(services.store, "celery-handback", FINISHED_STATUSES, 60)
         assert done.status is JobStatus.SUCCESS, done.message
         assert done.attempt == 1 and done.recoveries == 0
     finally:

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from marketing_etl.metrics import CONTENT_TYPE, render
 from marketing_etl.models import ApiCall, JobStatus, utcnow
-from marketing_etl.storage import open_store
+from marketing_etl.wiring import open_store
 from tests.api.helpers import Api, fb_body, make_settings, running_api, tt_body
+from tests.plugins import TASK_TYPES
 from tests.storage.factory import T0, make_job
 
 SAMPLE = re.compile(r'^([a-z_]+)(\{[^}]*\})? (-?[0-9.e+]+|\+Inf)$')
@@ -69,10 +70,10 @@ def test_call_counters_count_every_call_once_and_never_go_down(api: Api) -> None
 
     record("sheets", 30, budget_wait_s=2.5)
     record("facebook", 60 * 24 * 40, wait_s=1)
-    first = parse(render(store, now))
+    first = parse(render(store, now, TASK_TYPES))
     record("sheets", 1)
     record("facebook", 0, 400)
-    second = parse(render(store, now + timedelta(seconds=15)))
+    second = parse(render(store, now + timedelta(seconds=15), TASK_TYPES))
     assert first['marketing_etl_sheets_calls_total{outcome="ok"}'] == 1
     assert second['marketing_etl_sheets_calls_total{outcome="ok"}'] == 2
     assert second['marketing_etl_rate_limit_wait_seconds_total{platform="sheets"}'] == 2.5
@@ -86,7 +87,7 @@ def test_call_counters_count_every_call_once_and_never_go_down(api: Api) -> None
     with engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM api_calls")
     engine.dispose()
-    later = parse(render(store, now + timedelta(hours=1)))
+    later = parse(render(store, now + timedelta(hours=1), TASK_TYPES))
     assert {key: later[key] for key in second if "calls_total" in key or "wait" in key} == {
         key: second[key] for key in second if "calls_total" in key or "wait" in key
     }
@@ -99,7 +100,7 @@ def test_oldest_queued_job_age_counts_from_when_it_was_last_queued(tmp_path: Pat
         store.insert_job(make_job("retried", minute=0, queued_at=T0 + timedelta(minutes=20)))
         store.insert_job(make_job("waiting", minute=5))
         store.insert_job(make_job("running", minute=1, status=JobStatus.RUNNING))
-        samples = parse(render(store, T0 + timedelta(minutes=15, seconds=30)))
+        samples = parse(render(store, T0 + timedelta(minutes=15, seconds=30), TASK_TYPES))
     finally:
         store.close()
     assert samples["marketing_etl_queue_depth"] == 2

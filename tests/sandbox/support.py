@@ -12,15 +12,14 @@ from typing import Any
 
 import httpx
 
-from marketing_etl.api import create_app
-from marketing_etl.models import ApiCall
+from marketing_etl.api.app import create_app
+from marketing_etl.models import FINISHED_STATUSES, ApiCall
 from marketing_etl.sandbox import Sandbox
 from marketing_etl.services import Services
 from marketing_etl.settings import Settings
 from tests.fakes.server import free_port, serve_app
 
 DASH_AUTH = ("admin", "sandbox-test")
-FINISHED = ("SUCCESS", "FAILED", "CANCELLED")
 SEED_DATES = {"start_date": "2023-10-01", "end_date": "2023-10-07"}
 
 
@@ -61,7 +60,7 @@ class SandboxServer:
         deadline = time.monotonic() + timeout_s
         while True:
             job: dict[str, Any] = self.http.get(f"/reports/{job_id}").json()
-            if job["status"] in FINISHED:
+            if job["status"] in FINISHED_STATUSES:
                 return job
             assert time.monotonic() < deadline, f"{job_id} still {job['status']}: {job['message']}"
             time.sleep(0.2)

@@ -14,6 +14,7 @@ from marketing_etl import cli
 from marketing_etl.models import JobRequest
 from marketing_etl.plugins import Plugins
 from marketing_etl.settings import Settings
+from marketing_etl.sources import tiktok
 from marketing_etl.validation import validate_request
 
 SHARED = [
@@ -66,5 +67,7 @@ def test_short_spreadsheet_ids_only_in_the_sandbox(tmp_path: Path, sandbox: bool
             "sheet_name": "T", "advertiser_id": "1", "store_id": "2",
         }
     )  # fmt: skip
-    problems = validate_request(body, Plugins(), date(2026, 11, 26), _settings(tmp_path, sandbox=sandbox))
+    plugins = Plugins()
+    tiktok.register(plugins)
+    problems = validate_request(body, plugins, date(2026, 11, 26), _settings(tmp_path, sandbox=sandbox))
     assert [p.field for p in problems] == ([] if sandbox else ["spreadsheet_id"])

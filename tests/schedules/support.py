@@ -13,7 +13,8 @@ from typing import Any
 from marketing_etl.plugins import Plugins
 from marketing_etl.schedules import manage
 from marketing_etl.schedules.model import Schedule, ScheduleDefinition
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
+from marketing_etl.wiring import build_services
 from tests.executors.support import SPREADSHEET_ID, make_settings
 from tests.plugins import register
 

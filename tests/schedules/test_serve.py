@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from marketing_etl.models import utcnow
-from marketing_etl.storage import open_store
+from marketing_etl.wiring import open_store
 from tests.executors.support import Proc, free_port, subprocess_env, wait_until
 from tests.schedules.support import job_body
 

@@ -16,8 +16,10 @@ from typing import Any
 
 import pytest
 
-from marketing_etl.storage import Store, open_store
+from marketing_etl.contracts.store import Store
+from marketing_etl.wiring import open_store
 from tests.services import postgres_schema
+from tests.storage.mongomock_client import mongomock_store
 
 BACKENDS = ("sqlite", "postgresql", "mongo")
 
@@ -45,7 +47,11 @@ def _opened(url: str, mongo_database: str = "marketing_etl") -> Iterator[Store]:
 def _mongo() -> Iterator[Store]:
     server = os.environ.get("MONGO_TEST_URI")
     if not server:
-        yield from _opened("mongomock://")
+        store = mongomock_store()
+        try:
+            yield store
+        finally:
+            store.close()
         return
     import pymongo
 

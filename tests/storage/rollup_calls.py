@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from marketing_etl.contracts.rollups import CallCounters
 from marketing_etl.models import ApiCall
-from marketing_etl.storage.rollups_base import CallCounters
 
 H = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # an hour's start
 DAY_START = H.replace(hour=0)
 FB, TT, SHEETS = "facebook", "tiktok", "sheets"
-INSIGHTS, ADS = "/v25.0/act_1/insights", "/v25.0/act_1/ads"
+# Rolled up under these templates: the calls below name several accounts (rollup_rows.py).
+INSIGHTS, ADS = "/v25.0/act_{id}/insights", "/v25.0/act_{id}/ads"
 REPORT, APPEND = "/gmv_max/report/get/", "values:append"
 
 
@@ -34,8 +35,10 @@ def minutes(n: float) -> timedelta:
 
 SEED = {
     # Facebook, 09:00-10:00: two safe (0.9 is 0.9 %, not 90 %), one warning (95 is not above 95)
-    "fb-safe": call(FB, INSIGHTS, minutes(5), usage={"app_usage_pct": 12}),
-    "fb-safe-wait": call(FB, INSIGHTS, minutes(50), usage={"app_usage_pct": 0.9, "wait_s": 120}),
+    "fb-safe": call(FB, "/v25.0/act_1/insights", minutes(5), usage={"app_usage_pct": 12}),
+    "fb-safe-wait": call(
+        FB, "/v25.0/act_339410370/insights", minutes(50), usage={"app_usage_pct": 0.9, "wait_s": 120}
+    ),
     "fb-warning": call(
         FB,
         INSIGHTS,
@@ -45,7 +48,9 @@ SEED = {
         usage={"acc_id_util_pct": 95, "estimated_time_to_regain_access": 14},
     ),
     # 10:00-11:00: critical by a header name, a text number, and an unanswered call (unknown)
-    "fb-critical": call(FB, INSIGHTS, minutes(65), usage={"total_cputime": 95.5, "backoff_s": "2.5"}),
+    "fb-critical": call(
+        FB, "/v25.0/act_2/insights", minutes(65), usage={"total_cputime": 95.5, "backoff_s": "2.5"}
+    ),
     "fb-no-answer": call(FB, INSIGHTS, minutes(70), None, error="no response: ConnectTimeout"),
     "fb-critical-ads": call(
         FB,
@@ -54,7 +59,7 @@ SEED = {
         usage={"call_count": "100", "estimated_time_to_regain_access_min": 3, "wait_s": -5},
     ),
     # the next day, 02:00: a flag is not a figure
-    "fb-unknown-next-day": call(FB, ADS, timedelta(hours=17), usage={"app_usage_pct": True}),
+    "fb-unknown-next-day": call(FB, "/v25.0/act_2/ads", timedelta(hours=17), usage={"app_usage_pct": True}),
     # the day before
     "fb-warning-day-before": call(FB, INSIGHTS, timedelta(days=-1, minutes=30), usage={"app_usage_pct": 80}),
     # TikTok reports throttling in an HTTP 200 body: an error all the same

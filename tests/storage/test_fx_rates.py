@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from marketing_etl.storage import Store
-from marketing_etl.storage.fx_rates_base import CachedRate
+from marketing_etl.contracts.fx_rates import CachedRate
+from marketing_etl.contracts.store import Store
 from tests.storage.factory import T0
 
 SATURDAY, FRIDAY = date(2024, 3, 9), date(2024, 3, 8)

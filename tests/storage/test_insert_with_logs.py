@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from marketing_etl.contracts.store import Store
 from marketing_etl.models import LogLine
-from marketing_etl.storage import Store
 from tests.storage.factory import T0, make_job
 
 

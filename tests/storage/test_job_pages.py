@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from marketing_etl.models import Job, JobFilter, JobStatus, TaskType
-from marketing_etl.storage import Store
-from marketing_etl.storage.common import SORT_FIELDS
-from marketing_etl.storage.job_pages_base import JobPage
+from marketing_etl.contracts.job_pages import JobPage
+from marketing_etl.contracts.store import Store
+from marketing_etl.models import JOB_SORT_FIELDS, Job, JobFilter, JobStatus
 from marketing_etl.storage.keyset import Ordering
+from tests.plugins import PLATFORM_TASK_TYPES, TASK_TYPES
 from tests.storage.factory import T0, make_job
 
-SORTS = sorted(f"{sign}{name}" for name in SORT_FIELDS for sign in ("", "-"))
+SORTS = sorted(f"{sign}{name}" for name in JOB_SORT_FIELDS for sign in ("", "-"))
 USERS = ["ann@example.com", "bob@example.com", "Carol@example.com", "dan@example.com"]
 TIKTOK = {"advertiser_id": "7012345678901234567", "store_id": "7398765432109876543"}
 
@@ -26,10 +26,10 @@ def random_job(rng: random.Random, job_id: str) -> Job:
     """Few distinct values per field, so every sort has long runs of ties; empty start and
     end times for the jobs that never started or finished."""
     status = rng.choice(list(JobStatus))
-    task_type = rng.choice(list(TaskType))
-    spec: dict[str, Any] = {"task_type": task_type.value, "user_email": rng.choice(USERS)}
+    task_type = rng.choice(TASK_TYPES)
+    spec: dict[str, Any] = {"task_type": task_type, "user_email": rng.choice(USERS)}
     spec["sheet_name"] = rng.choice(["Daily", "Weekly spend", "GMV"])
-    if task_type in (TaskType.PRODUCT, TaskType.CREATIVE):
+    if task_type in PLATFORM_TASK_TYPES["tiktok"]:
         spec |= TIKTOK
     fields: dict[str, Any] = {"status": status, "created_at": T0 + timedelta(minutes=rng.randrange(8))}
     if status is not JobStatus.QUEUED and rng.random() < 0.8:

@@ -1,6 +1,7 @@
 """The dashboard's hot job queries use the indexes made for them (sql_schema.py), on SQLite
-(EXPLAIN QUERY PLAN) and PostgreSQL (EXPLAIN): the aggregates read covering indexes in GROUP BY
-order instead of the table, and keyset pages seek a (column, job_id) index instead of sorting.
+(EXPLAIN QUERY PLAN) and PostgreSQL (EXPLAIN): the aggregates read the job rollups' primary key
+(sql_job_rollups.py) and, for a window's first hours, covering indexes of jobs instead of the
+table; keyset pages seek a (column, job_id) index instead of sorting.
 
 The queries checked are the ones the store really sends, captured as it runs them. SQLite plans
 without statistics (the service never runs ANALYZE); PostgreSQL plans a table it has analyzed.
@@ -18,11 +19,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from marketing_etl.models import Job, JobFilter, JobStatus, TaskType
-from marketing_etl.storage import Store, open_store
+from marketing_etl.contracts.store import Store
+from marketing_etl.models import Job, JobFilter, JobStatus
 from marketing_etl.storage.common import job_record
 from marketing_etl.storage.keyset import Ordering
 from marketing_etl.storage.sql_schema import create_engine, jobs
+from marketing_etl.wiring import open_store
+from tests.plugins import TASK_TYPES
 from tests.services import postgres_schema
 from tests.storage.factory import T0, make_job
 
@@ -36,7 +39,7 @@ def _history(n: int) -> Iterator[dict[str, Any]]:
     rng = random.Random(5)
     for i in range(n):
         created = T0 - timedelta(minutes=rng.randrange(365 * 24 * 60))
-        task_type = rng.choice(list(TaskType)).value
+        task_type = rng.choice(TASK_TYPES)
         spec: dict[str, Any] = {"task_type": task_type, "user_email": f"user{rng.randrange(150)}@example.com"}
         if task_type in FB:
             spec["template_name"] = f"Template {rng.randrange(20)}"
@@ -114,32 +117,62 @@ def is_sqlite(seeded: tuple[Store, Engine]) -> bool:
     return seeded[1].dialect.name == "sqlite"
 
 
-AGGREGATES: dict[str, tuple[Callable[[Store], object], str]] = {
-    "by status and type, all time": (lambda s: s.job_stats.by_status_and_type(), "ix_jobs_stats"),
-    "by status and type, 30 days": (lambda s: s.job_stats.by_status_and_type(MONTH), "ix_jobs_stats"),
-    "Facebook jobs, 30 days": (lambda s: s.job_stats.by_status_and_type(MONTH, FB), "ix_jobs_stats"),
-    "histogram, all time": (lambda s: s.job_stats.by_status_and_type(histogram=True), "ix_jobs_stats"),
-    "list counts, all time": (lambda s: s.job_stats.by_status_and_type(counts_only=True), "ix_jobs_stats"),
-    "users, all time": (lambda s: s.job_stats.users(None, None, 10), "ix_jobs_user_stats"),
-    "templates, all time": (lambda s: s.job_stats.top_templates(None, None, 50), "ix_jobs_template_stats"),
+ALL_TIME: dict[str, tuple[Callable[[Store], object], str]] = {
+    "by status and type": (lambda s: s.job_stats.by_status_and_type(), "job_status_rollups"),
+    "histogram": (lambda s: s.job_stats.by_status_and_type(histogram=True), "job_status_rollups"),
+    "list counts": (lambda s: s.job_stats.by_status_and_type(counts_only=True), "job_status_rollups"),
+    "users": (lambda s: s.job_stats.users(None, None, 10), "job_user_rollups"),
+    "templates": (lambda s: s.job_stats.top_templates(None, None, 50), "job_template_rollups"),
+}
+# A month up to T0 (09:00): 29 whole days from the rollups, 15 hours of jobs read one by one,
+# which SQLite finds in a covering index or by their creation time.
+BY_TIME = "SEARCH jobs USING INDEX ix_jobs_created (created_at>? AND created_at<?)"
+MONTHLY: dict[str, tuple[Callable[[Store], object], str, str]] = {
+    "by status and type": (
+        lambda s: s.job_stats.by_status_and_type(MONTH),
+        "job_status_rollups",
+        "SEARCH jobs USING COVERING INDEX ix_jobs_stats",
+    ),
+    "Facebook jobs": (
+        lambda s: s.job_stats.by_status_and_type(MONTH, FB),
+        "job_status_rollups",
+        "SEARCH jobs USING COVERING INDEX ix_jobs_stats",
+    ),
+    "users": (lambda s: s.job_stats.users(MONTH, None, 10), "job_user_rollups", BY_TIME),
+    "templates": (lambda s: s.job_stats.top_templates(MONTH, FB, 50), "job_template_rollups", BY_TIME),
 }
 
 
-@pytest.mark.parametrize("name", list(AGGREGATES))
-def test_aggregates_read_their_covering_index(seeded: tuple[Store, Engine], name: str) -> None:
-    call, index = AGGREGATES[name]
+def reads_no_job(plan: str) -> bool:
+    return "jobs USING" not in plan and "SCAN jobs" not in plan and " on jobs " not in f"{plan} "
+
+
+@pytest.mark.parametrize("name", list(ALL_TIME))
+def test_all_time_figures_read_only_the_all_time_rollup_rows(seeded: tuple[Store, Engine], name: str) -> None:
+    call, table = ALL_TIME[name]
     [plan] = plans(seeded, call)
     if is_sqlite(seeded):
-        assert f"USING COVERING INDEX {index}" in plan, plan
-        if name.startswith(("by status", "list counts")):
-            # One range per (status, task type), in GROUP BY order: no sort at all.
-            assert "TEMP B-TREE" not in plan, plan
-    elif "30 days" not in name:
-        assert f"Index Only Scan using {index}" in plan, plan
+        assert f"SEARCH {table} USING PRIMARY KEY (span_s=?)" in plan, plan
     else:
-        # A month of a year: PostgreSQL weighs the covering index against the created_at
+        assert f"{table}_pkey" in plan and "Index Cond: (span_s = 0)" in plan, plan
+    assert reads_no_job(plan), plan
+
+
+@pytest.mark.parametrize("name", list(MONTHLY))
+def test_a_window_reads_a_range_of_rollup_days_and_its_first_hours_of_jobs(
+    seeded: tuple[Store, Engine], name: str
+) -> None:
+    call, table, jobs_part = MONTHLY[name]
+    [plan] = plans(seeded, call)
+    if is_sqlite(seeded):
+        assert f"SEARCH {table} USING PRIMARY KEY (span_s=? AND day_start>?)" in plan, plan
+        assert jobs_part in plan, plan
+    else:
+        assert f"{table}_pkey" in plan, plan
+        # A few hours of a year: PostgreSQL weighs the covering index against the created_at
         # range; either way no table scan.
-        assert "Index" in plan and "Seq Scan" not in plan, plan
+        assert "Index" in plan and "Seq Scan on jobs" not in plan, plan
+    assert "SCAN jobs |" not in f"{plan} |", plan
 
 
 def test_windowed_users_and_templates_never_scan_the_table(seeded: tuple[Store, Engine]) -> None:

@@ -8,14 +8,16 @@ from typing import Any
 
 import pytest
 
-from marketing_etl.models import JobStatus, Platform, TaskType
-from marketing_etl.storage import Store
-from marketing_etl.storage.job_stats_base import StatusTypeFigures, UserFigures
-from marketing_etl.storage.metrics_base import DURATION_BUCKETS_S
+from marketing_etl.contracts.job_stats import StatusTypeFigures, UserFigures
+from marketing_etl.contracts.metrics import DURATION_BUCKETS_S
+from marketing_etl.contracts.pruning import PruneKind
+from marketing_etl.contracts.store import Store
+from marketing_etl.models import JobStatus
+from tests.plugins import PLATFORM_TASK_TYPES
 from tests.storage.factory import T0, make_job
 
-FB = [t.value for t in TaskType if t.platform is Platform.FACEBOOK]
-TT = [t.value for t in TaskType if t.platform is Platform.TIKTOK]
+FB = list(PLATFORM_TASK_TYPES["facebook"])
+TT = list(PLATFORM_TASK_TYPES["tiktok"])
 ANN, BOB, CAROL, DAVE = "ann@example.com", "bob@example.com", "carol@example.com", "dave@example.com"
 S, F, C, R, Q = JobStatus.SUCCESS, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.RUNNING, JobStatus.QUEUED
 # job_id, created (before T0), task type, user, template, status, seconds run (None: no start), rows
@@ -182,3 +184,72 @@ def test_durations_are_exact_to_the_millisecond(store: Store) -> None:
     assert key == ("SUCCESS", "facebook_daily") and figs.timed == 4
     assert figs.duration_sum_s == pytest.approx(3_630.0, abs=1e-3)
     assert figs.duration_buckets[:2] == [2, 3] and figs.duration_buckets[-1] == 4
+
+
+def test_figures_follow_jobs_as_they_run_are_retried_and_pruned(store: Store) -> None:
+    """SQL stores keep the figures in rollups that triggers move along with each job: every
+    change after the insert, and the delete of a pruning pass, must show in every figure."""
+    old, new = T0 - timedelta(days=5), T0 - timedelta(minutes=5)
+    spec = {"user_email": ANN, "template_name": "Ad Daily"}
+    for job_id, created in (("old", old), ("new", new)):
+        assert store.insert_job(make_job(job_id, created_at=created, status=Q, spec=spec))
+    store.update_job("old", status=R, started_at=old + timedelta(seconds=10))
+    store.update_job("old", status=F, finished_at=old + timedelta(seconds=40))
+    store.update_job("new", status=R, started_at=new + timedelta(seconds=1))
+    store.update_job("new", progress=50, message="Half way")
+    store.update_job("new", status=S, finished_at=new + timedelta(seconds=61), rows_written=12)
+    stats = store.job_stats
+    assert summary(stats.by_status_and_type()) == {
+        ("FAILED", "facebook_daily"): figures(1, 0, 30),
+        ("SUCCESS", "facebook_daily"): figures(1, 12, 60),
+    }
+    assert summary(stats.by_status_and_type(SINCE_3D)) == {("SUCCESS", "facebook_daily"): figures(1, 12, 60)}
+    assert stats.by_status_and_type(histogram=True)[("SUCCESS", "facebook_daily")].duration_buckets == [
+        int(bound >= 60) for bound in DURATION_BUCKETS_S
+    ]
+    assert stats.users(None, None, 10) == UserFigures(top=[(ANN, 2)], top_failed=[(ANN, 1)], distinct=1)
+
+    store.update_job("old", status=Q, started_at=None, finished_at=None)  # retried
+    assert summary(stats.by_status_and_type()) == {
+        ("QUEUED", "facebook_daily"): figures(1),
+        ("SUCCESS", "facebook_daily"): figures(1, 12, 60),
+    }
+    assert stats.users(None, None, 10) == UserFigures(top=[(ANN, 2)], distinct=1)
+
+    store.update_job("old", status=C, finished_at=old + timedelta(seconds=1))
+    deleted = store.pruning.delete_jobs(["old"], T0 - timedelta(days=1))
+    assert deleted.rows[PruneKind.JOBS] == 1
+    assert summary(stats.by_status_and_type()) == {("SUCCESS", "facebook_daily"): figures(1, 12, 60)}
+    assert stats.top_templates(None, None, 50) == [("Ad Daily", 1)]
+    assert stats.users(None, None, 10) == UserFigures(top=[(ANN, 1)], distinct=1)
+    assert stats.by_status_and_type(old - timedelta(hours=1)) == stats.by_status_and_type()
+
+
+def test_a_window_counts_from_its_start_within_a_day_then_whole_days(store: Store) -> None:
+    midnight = T0.replace(hour=0)
+    created = {
+        "day-before": midnight - timedelta(hours=1),
+        "at-midnight": midnight,
+        "morning": midnight + timedelta(hours=3),
+        "morning-1ms": midnight + timedelta(hours=3, milliseconds=1),
+        "next-day": midnight + timedelta(days=1, hours=2),
+    }
+    for n, (job_id, at) in enumerate(created.items()):
+        user = f"u{n}@example.com"
+        spec = {"user_email": user, "template_name": "T"}
+        assert store.insert_job(make_job(job_id, created_at=at, status=S, spec=spec))
+    stats = store.job_stats
+    for since, jobs in (
+        (midnight - timedelta(hours=2), 5),
+        (midnight - timedelta(hours=1), 5),
+        (midnight - timedelta(minutes=59), 4),
+        (midnight, 4),
+        (midnight + timedelta(hours=3), 3),
+        (midnight + timedelta(hours=3, milliseconds=1), 2),
+        (midnight + timedelta(days=1), 1),
+        (midnight + timedelta(days=1, hours=3), 0),
+    ):
+        counts = stats.by_status_and_type(since, counts_only=True)
+        assert sum(f.jobs for f in counts.values()) == jobs, since
+        assert stats.top_templates(since, None, 5) == ([("T", jobs)] if jobs else []), since
+        assert stats.users(since, None, 0).distinct == jobs, since

@@ -9,8 +9,8 @@ from typing import TypeVar
 
 import pytest
 
+from marketing_etl.contracts.store import Store
 from marketing_etl.models import Job, JobStatus
-from marketing_etl.storage import Store
 from tests.storage.factory import T0, make_job
 
 R = TypeVar("R")

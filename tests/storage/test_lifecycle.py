@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from marketing_etl.contracts.store import Store
 from marketing_etl.models import JobFilter
-from marketing_etl.storage import Store
 from tests.executors.support import free_port
 from tests.storage.factory import T0, make_job
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from marketing_etl.models import JobFilter, JobStatus, TaskType
-from marketing_etl.storage import Store
+from marketing_etl.contracts.store import Store
+from marketing_etl.models import JobFilter, JobStatus
 from tests.storage.factory import T0, make_job
 
 HOUR = timedelta(hours=1)
@@ -86,11 +86,11 @@ def test_no_filter_lists_every_job_newest_first(jobs: Store) -> None:
     ("flt", "expected"),
     [
         (JobFilter(status=JobStatus.QUEUED), ["eps-5", "alpha-1"]),
-        (JobFilter(task_type=TaskType.FACEBOOK_DAILY), ["delta-4", "alpha-1"]),
+        (JobFilter(task_type="facebook_daily"), ["delta-4", "alpha-1"]),
         (JobFilter(template_name="Account Daily Report"), ["delta-4", "alpha-1"]),
         (JobFilter(user_email="bob@example.com"), ["eps-5", "beta-2"]),
         (JobFilter(since=T0 + timedelta(minutes=2)), ["eps-5", "delta-4", "gamma-3"]),
-        (JobFilter(task_type=TaskType.FACEBOOK_DAILY, status=JobStatus.FAILED), ["delta-4"]),
+        (JobFilter(task_type="facebook_daily", status=JobStatus.FAILED), ["delta-4"]),
         (JobFilter(status=JobStatus.CANCELLED), []),
     ],
     ids=["status", "task_type", "template", "user_email", "since", "combined", "none"],

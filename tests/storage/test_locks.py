@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+from marketing_etl.contracts.store import Store
 from marketing_etl.models import utcnow
-from marketing_etl.storage import Store
 
 NAME = "a" * 64
 LABEL = "sheet-1/Shared"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from marketing_etl.contracts.store import Store
 from marketing_etl.models import ApiCall, LogLine
-from marketing_etl.storage import Store
 from tests.storage.factory import T0, make_job
 
 

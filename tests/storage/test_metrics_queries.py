@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from marketing_etl.contracts.metrics import DURATION_BUCKETS_S
+from marketing_etl.contracts.store import Store
 from marketing_etl.models import JobStatus
-from marketing_etl.storage import Store
-from marketing_etl.storage.metrics_base import DURATION_BUCKETS_S
 from tests.storage.factory import T0, make_job
 
 

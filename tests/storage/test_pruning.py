@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from marketing_etl.contracts.pruning import PruneKind
+from marketing_etl.contracts.rollups import DAY_S, HOUR_S
+from marketing_etl.contracts.store import Store
 from marketing_etl.maintenance import LEASE_NAME, prune_once
 from marketing_etl.models import ApiCall, JobStatus, LogLine
 from marketing_etl.plugins import Plugins
 from marketing_etl.services import Services
 from marketing_etl.settings import Settings
-from marketing_etl.storage import Store
-from marketing_etl.storage.prune_base import PruneKind
-from marketing_etl.storage.rollups_base import DAY_S, HOUR_S
 from marketing_etl.tokens import TokenVault, load_fernet
 from tests.storage.factory import make_job
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from marketing_etl.contracts.store import Store
 from marketing_etl.models import JobStatus
-from marketing_etl.storage import Store
 from marketing_etl.storage.common import job_from_record, job_record
 from tests.storage.factory import T0, make_job
 

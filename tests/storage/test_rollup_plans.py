@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from marketing_etl.contracts.rollups import DAY_S, HOUR_S
 from marketing_etl.models import ApiCall
-from marketing_etl.storage.rollups_base import DAY_S, HOUR_S
 from marketing_etl.storage.sql import SqlStore
 from marketing_etl.storage.sql_rollups import timeline_query, totals_query
 from tests.services import postgres_schema
@@ -113,4 +113,4 @@ def test_the_seeded_rows_are_there(seeded: SqlStore) -> None:
     rows = seeded.rollups.by_platform(HOUR_S, None)
     assert (rows["facebook"].calls, rows["tiktok"].calls) == (HOURS, HOURS)
     day = seeded.rollups.timeline(HOUR_S, END - timedelta(hours=24), 24)
-    assert day == {("facebook", ENDPOINTS[0]): [1] * 24, ("tiktok", ENDPOINTS[1]): [1] * 24}
+    assert day == {("facebook", "/v25.0/act_{id}/insights"): [1] * 24, ("tiktok", ENDPOINTS[1]): [1] * 24}

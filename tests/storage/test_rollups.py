@@ -13,12 +13,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from marketing_etl.contracts.rollups import DAY_S, HOUR_S, CallCounters, bucket_start
+from marketing_etl.contracts.store import Store
 from marketing_etl.models import ApiCall
-from marketing_etl.storage import Store, mongo_rollups, open_store, sql_rollups_backfill
-from marketing_etl.storage.rollups_base import DAY_S, HOUR_S, CallCounters, bucket_start
+from marketing_etl.storage import mongo_rollups, sql_rollups_backfill
+from marketing_etl.storage.rollup_rows import endpoint_template
 from marketing_etl.storage.sql import SqlStore
 from marketing_etl.storage.sql_schema import api_calls, create_engine
+from marketing_etl.wiring import open_store
 from tests.services import postgres_schema
+from tests.storage.mongomock_client import mongomock_store
 from tests.storage.rollup_calls import (
     ADS,
     ALL_TIME,
@@ -171,6 +175,23 @@ def test_buckets_are_utc_hours_and_days() -> None:
         bucket_start(local, 60)
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "template"),
+    [
+        ("/v25.0/act_339410370/insights", "/v25.0/act_{id}/insights"),
+        ("/v25.0/act_339410370", "/v25.0/act_{id}"),
+        ("/v25.0/6021948713/insights", "/v25.0/{id}/insights"),
+        ("/v25.0/6021948713", "/v25.0/{id}"),
+        ("/v25.0/", "/v25.0/"),
+        ("/v25.0/act_12x/ads", "/v25.0/act_12x/ads"),
+        ("/open_api/v1.3/gmv_max/report/get/", "/open_api/v1.3/gmv_max/report/get/"),
+        ("values:append", "values:append"),
+    ],
+)
+def test_calls_roll_up_under_their_endpoint_template(endpoint: str, template: str) -> None:
+    assert endpoint_template(endpoint) == template
+
+
 # backfill ---------------------------------------------------------------------------------------
 
 
@@ -236,7 +257,7 @@ def test_processes_starting_together_share_the_backfill(
 
 def test_mongo_rolls_up_calls_stored_by_the_older_version(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mongo_rollups, "BACKFILL_BATCH", 3)
-    store = open_store("mongomock://")
+    store = mongomock_store()
     try:
         store.record_api_calls([SEED["tt-ok"]])  # recorded by this version: counted already
         older: Any = store

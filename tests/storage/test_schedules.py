@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from marketing_etl.contracts.store import Store
 from marketing_etl.schedules.dates import DateRange
 from marketing_etl.schedules.model import Schedule
-from marketing_etl.storage import Store
 from tests.storage.factory import T0
 
 HOUR = timedelta(hours=1)

@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from marketing_etl.models import JobStatus
-from marketing_etl.storage import open_store
 from marketing_etl.storage.sql import SqlStore
 from marketing_etl.storage.sql_migrate import add_column
 from marketing_etl.storage.sql_schema import jobs
+from marketing_etl.wiring import open_store
 from tests.services import postgres_schema
 from tests.storage.factory import T0, make_job
 

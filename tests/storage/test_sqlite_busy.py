@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from marketing_etl.contracts.store import StoreBusy
 from marketing_etl.models import LogLine
 from marketing_etl.storage import sql_schema
-from marketing_etl.storage.base import StoreBusy
 from marketing_etl.storage.sql import SqlStore
 from marketing_etl.storage.sqlite_writes import FairLock
 from tests.storage.factory import T0, make_job

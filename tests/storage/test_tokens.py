@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from marketing_etl.storage import Store
+from marketing_etl.contracts.store import Store
 from tests.storage.factory import T0
 
 SECRET = b"gAAAAAB\x00\xff ciphertext"

@@ -16,10 +16,11 @@ from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.tiktok_api import Dataset, FakeTikTok
-from marketing_etl.services import Services, build_services
+from marketing_etl.services import Services
 from marketing_etl.settings import Settings
 from marketing_etl.sources.tiktok.client import DEFAULT_TIMEOUT
 from marketing_etl.sources.tiktok.source import TikTokReportSource
+from marketing_etl.wiring import build_services
 from tests.fakes.server import serve_app
 from tests.plugins import MemoryDestination
 from tests.tiktok import data
@@ -52,7 +53,7 @@ class Harness:
         values.update(settings)
         plugins = Plugins()
         for task in ("product", "creative"):
-            plugins.sources.register(task, TikTokReportSource(task, retry=retry, timeout=timeout))
+            plugins.sources.register(TikTokReportSource(task, retry=retry, timeout=timeout))
         plugins.destinations.register("sheets", self.destination)
         self.services = build_services(Settings(_env_file=None, **values), plugins)
         return self.services

@@ -1,4 +1,4 @@
-"""Cell typing, the selected_fields check, and the date windows."""
+"""Cell typing, the create-job checks (ids, selected_fields), and the date windows."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ from datetime import date
 
 import pytest
 
+from marketing_etl.contracts.plugins import FieldProblem
 from marketing_etl.models import JobSpec
+from marketing_etl.settings import Settings
 from marketing_etl.sources.tiktok import TikTokReportSource
 from marketing_etl.sources.tiktok.dates import Window, windows
 from marketing_etl.sources.tiktok.fields import image_formula, to_cell
-from marketing_etl.validation import FieldProblem
+
+SETTINGS = Settings(_env_file=None)  # TikTok's checks do not depend on the server's setup
 
 
 @pytest.mark.parametrize(
@@ -47,18 +50,37 @@ def _spec(task: str, fields: list[str]) -> JobSpec:
         end_date=date(2026, 10, 2),
         user_email="ana@example.com",
         sheet_name="S",
+        advertiser_id="7001",
+        store_id="8001",
         selected_fields=fields,
     )
 
 
 def test_validate_names_unknown_and_repeated_fields() -> None:
     source = TikTokReportSource("product")
-    assert source.validate(_spec("tiktok_product", ["cost", "roi"])) == []
-    problems = source.validate(_spec("product", ["cost", "title", "spend", "cost"]))
+    assert source.validate(_spec("product", ["cost", "roi"]), SETTINGS) == []
+    problems = source.validate(_spec("product", ["cost", "title", "spend", "cost"]), SETTINGS)
     assert [p.field for p in problems] == ["selected_fields", "selected_fields"]
     assert problems[0].message.startswith("TikTok product reports have no field(s) title, spend; choose from")
     assert problems[1] == FieldProblem("selected_fields", "selected_fields lists cost more than once")
-    assert TikTokReportSource("creative").validate(_spec("creative", ["title", "video_url"])) == []
+    assert TikTokReportSource("creative").validate(_spec("creative", ["title", "video_url"]), SETTINGS) == []
+
+
+def test_validate_requires_the_advertiser_and_the_store() -> None:
+    spec = _spec("creative", []).model_copy(update={"advertiser_id": None, "store_id": None})
+    problems = TikTokReportSource("creative").validate(spec, SETTINGS)
+    assert problems == [
+        FieldProblem(
+            "advertiser_id",
+            "advertiser_id is required for TikTok creative reports: "
+            "send the numeric advertiser id from TikTok Ads Manager",
+        ),
+        FieldProblem(
+            "store_id",
+            "store_id is required for TikTok creative reports: "
+            "send the numeric store id from TikTok Seller Center",
+        ),
+    ]
 
 
 def test_windows_cover_the_range_in_chunks_the_api_accepts() -> None:
@@ -77,3 +99,5 @@ def test_the_installation_ships_both_tiktok_reports() -> None:
     sources = default_plugins().sources
     assert isinstance(sources.get("product"), TikTokReportSource)
     assert isinstance(sources.get("creative"), TikTokReportSource)
+    assert (sources.resolve("tiktok_product"), sources.resolve("tiktok_creative")) == ("product", "creative")
+    assert sources.task_types_of("tiktok") == ["product", "creative"]

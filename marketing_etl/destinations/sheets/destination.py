@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.plugins import Destination, FieldProblem
 from marketing_etl.contracts.report import Report, WriteResult
 from marketing_etl.destinations.sheets.auth import (
     HOW_TO_CONFIGURE,
@@ -22,7 +23,6 @@ from marketing_etl.destinations.sheets.writer import SheetWriter
 from marketing_etl.errors import FatalError, InvalidRequest
 from marketing_etl.models import JobSpec
 from marketing_etl.settings import Settings
-from marketing_etl.validation import FieldProblem
 
 SHEET_URL = "https://docs.google.com/spreadsheets/d/{id}/edit#gid={gid}"
 STATUS_INTERVAL_S = 30.0
@@ -40,7 +40,7 @@ class SheetsOptions:
     transport: httpx.BaseTransport | None = None  # in-process tests (httpx.MockTransport)
 
 
-class SheetsDestination:
+class SheetsDestination(Destination):
     def __init__(self, options: SheetsOptions | None = None) -> None:
         self.options = options or SheetsOptions()
 

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from marketing_etl.context import JobContext
+from marketing_etl.contracts.report import AccountInfoLookup
 from marketing_etl.models import Account
 from marketing_etl.sources.facebook.account_info import read_account_info
 from marketing_etl.sources.facebook.client import GraphClient
@@ -43,7 +44,7 @@ class ReportFetch:
         ctx: JobContext,
         plan: ReportPlan,
         tuning: FacebookTuning,
-        meta: dict[str, Any],
+        account_info: AccountInfoLookup | None,
         *,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -52,8 +53,8 @@ class ReportFetch:
         self._tuning = tuning
         self._transport = transport
         self._accounts = ctx.spec.accounts
-        self._skipped: list[str] = meta.setdefault("skipped_accounts", [])
-        self._meta = meta
+        self._skipped: set[str] = set()  # refused accounts, warned about once and not asked again
+        self._account_info = account_info  # filled before the first row, when the report needs it
         self._concurrency = ctx.settings.facebook_concurrency
         self._lock = threading.Lock()
 
@@ -66,8 +67,8 @@ class ReportFetch:
         try:
             fetcher = InsightsFetcher(client, self._plan, self._tuning)
             cache = MetadataCache(client, self._plan.meta_keys)
-            if self._ctx.spec.target_currency:
-                read_account_info(client, self._accounts, self._meta)
+            if self._account_info is not None:
+                read_account_info(client, self._accounts, self._account_info)
             yield from self._ordered(tasks, pool, lambda task: self._fetch_task(task, fetcher, cache, client))
             if client.limiter.waited_s:
                 log.info("Waited %.1f s in total for Facebook's rate limits", client.limiter.waited_s)
@@ -145,7 +146,7 @@ class ReportFetch:
         with self._lock:
             first = account.id not in self._skipped
             if first:
-                self._skipped.append(account.id)
+                self._skipped.add(account.id)
         if first:
             self._ctx.warn(f"Skipped ad account {label}: Facebook refused access ({exc.reason})")
 

@@ -10,4 +10,4 @@ __all__ = ["TikTokReportSource", "register"]
 
 def register(plugins: Plugins) -> None:
     for task in ("product", "creative"):
-        plugins.sources.register(task, TikTokReportSource(task))
+        plugins.sources.register(TikTokReportSource(task))

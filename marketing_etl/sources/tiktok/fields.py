@@ -21,8 +21,9 @@ from collections import Counter
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from marketing_etl.contracts.plugins import CatalogField, FieldProblem, TaskCatalog
 from marketing_etl.contracts.report import Column
-from marketing_etl.validation import FieldProblem
+from marketing_etl.models import JobSpec
 
 _HEAD = (
     Column("start_date", "date"),
@@ -107,6 +108,36 @@ def columns_for(task: str, selected: list[str]) -> list[Column]:
         return list(catalog)
     by_name = {column.name: column for column in catalog}
     return [by_name[name] for name in selected]
+
+
+def catalog_of(task: str) -> TaskCatalog:
+    return TaskCatalog(task, fields=tuple(CatalogField(c.name, c.kind) for c in CATALOG[task]))
+
+
+def job_problems(task: str, spec: JobSpec) -> list[FieldProblem]:
+    return required_ids(task, spec) + selection_problems(task, spec.selected_fields)
+
+
+def required_ids(task: str, spec: JobSpec) -> list[FieldProblem]:
+    """The advertiser and the store a GMV Max report is asked for."""
+    problems: list[FieldProblem] = []
+    if not spec.advertiser_id:
+        problems.append(
+            FieldProblem(
+                "advertiser_id",
+                f"advertiser_id is required for TikTok {task} reports: "
+                "send the numeric advertiser id from TikTok Ads Manager",
+            )
+        )
+    if not spec.store_id:
+        problems.append(
+            FieldProblem(
+                "store_id",
+                f"store_id is required for TikTok {task} reports: "
+                "send the numeric store id from TikTok Seller Center",
+            )
+        )
+    return problems
 
 
 def selection_problems(task: str, selected: list[str]) -> list[FieldProblem]:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 from typing import Any
 
 import httpx
 
 from marketing_etl.context import JobContext
-from marketing_etl.contracts.report import Column, Report
+from marketing_etl.contracts.plugins import FieldProblem, Source, TaskCatalog
+from marketing_etl.contracts.report import Column, Report, ReportDescription
 from marketing_etl.errors import InvalidRequest
 from marketing_etl.http import Backoff
 from marketing_etl.models import JobSpec
 from marketing_etl.ratelimit import open_budget
+from marketing_etl.settings import Settings
 from marketing_etl.sources.tiktok.client import (
     DEFAULT_BACKOFF,
     DEFAULT_TIMEOUT,
@@ -21,23 +23,21 @@ from marketing_etl.sources.tiktok.client import (
     TikTokClient,
 )
 from marketing_etl.sources.tiktok.creative import creative_rows
-from marketing_etl.sources.tiktok.fields import PRODUCT_FIELDS, columns_for, selection_problems
+from marketing_etl.sources.tiktok.fields import PRODUCT_FIELDS, catalog_of, columns_for, job_problems
 from marketing_etl.sources.tiktok.product import product_rows
 from marketing_etl.sources.tiktok.queries import find_store, list_campaigns, load_catalog
 from marketing_etl.sources.tiktok.shaping import Lookups
-from marketing_etl.transforms.report_meta import (
-    ACCOUNT_COLUMN,
-    ACCOUNTS,
-    CURRENCY_COLUMN,
-    RATE_DATE_COLUMNS,
-)
-from marketing_etl.validation import FieldProblem
 
 BUDGET_NAMESPACE = "tiktok"
 _ROWS_PROGRESS = range(20, 95)
 
 
-class TikTokReportSource:
+class TikTokReportSource(Source):
+    """One GMV Max report (`product` or `creative`, also accepted as tiktok_product / tiktok_creative)."""
+
+    platform = "tiktok"
+    display_name = "TikTok"
+
     def __init__(
         self,
         task: str,
@@ -50,22 +50,24 @@ class TikTokReportSource:
         if task not in ("product", "creative"):
             raise ValueError(f"unknown TikTok report '{task}'")
         self.task = task
+        self.task_types = (task,)
+        self.aliases: Mapping[str, str] = {f"tiktok_{task}": task}
         self._retry = retry
         self._workers = workers
         self._timeout = timeout
         self._transport = transport  # in-process tests (httpx.MockTransport)
 
-    def validate(self, spec: JobSpec) -> list[FieldProblem]:
-        return selection_problems(self.task, spec.selected_fields)
+    def validate(self, spec: JobSpec, settings: Settings) -> list[FieldProblem]:
+        return job_problems(self.task, spec)
+
+    def catalog(self, task_type: str) -> TaskCatalog:
+        return catalog_of(self.task)
 
     def fetch(self, ctx: JobContext) -> Report:
         spec = ctx.spec
-        problems = self.validate(spec)
-        if problems:
+        problems = self.validate(spec, ctx.settings)
+        if problems:  # a job created around the API
             raise InvalidRequest(problems[0].field, problems[0].message)
-        for name in ("advertiser_id", "store_id"):
-            if not getattr(spec, name):
-                raise InvalidRequest(name, f"{name} is required for TikTok {self.task} reports")
         columns = columns_for(self.task, spec.selected_fields)
         budget = open_budget(ctx.settings.broker_url, BUDGET_NAMESPACE)
         client = TikTokClient(
@@ -77,16 +79,17 @@ class TikTokReportSource:
         except BaseException:
             client.close()
             raise
-        return Report(columns=columns, rows=self._rows(ctx, client, lookups, columns), meta=self._meta(spec))
+        rows = self._rows(ctx, client, lookups, columns)
+        return Report(columns=columns, rows=rows, description=self._describe(spec))
 
-    def _meta(self, spec: JobSpec) -> dict[str, object]:
+    def _describe(self, spec: JobSpec) -> ReportDescription:
         """For the currency transform: product rows are days, creative rows add up a window."""
-        return {
-            ACCOUNTS: [spec.advertiser_id],
-            ACCOUNT_COLUMN: "advertiser_id",
-            RATE_DATE_COLUMNS: ["stat_time_day"] if self.task == "product" else ["end_date"],
-            CURRENCY_COLUMN: "currency",
-        }
+        return ReportDescription(
+            accounts=(spec.advertiser_id,) if spec.advertiser_id else (),
+            account_column="advertiser_id",
+            rate_date_columns=("stat_time_day",) if self.task == "product" else ("end_date",),
+            currency_column="currency",
+        )
 
     def _lookups(self, ctx: JobContext, client: TikTokClient, columns: list[Column]) -> Lookups:
         spec = ctx.spec

@@ -4,7 +4,7 @@ A page continues from the position of a job in the sort order (its sort value an
 `PageKey`) instead of skipping `offset` rows, so page 500 costs what page 1 does. The order is
 list_jobs' own: the sort field ascending or descending, empty values (never started / finished)
 as the smallest (first ascending, last descending), job_id ascending between equal values.
-How each backend reads such a page is in keyset.py.
+How each backend reads such a page is in storage/keyset.py.
 """
 
 from __future__ import annotations

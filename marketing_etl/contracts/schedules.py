@@ -8,9 +8,12 @@ one process moves it forward, and only that one creates the firing's job.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from marketing_etl.schedules.model import Schedule
+if TYPE_CHECKING:
+    # Named in annotations only: importing schedules/ (cron parsing, time zones) at run time
+    # would lift this low module above `models`.
+    from marketing_etl.schedules.model import Schedule
 
 # Fields `update` may set. The firing state changes only through claim / record_firing.
 DEFINITION_FIELDS = frozenset({"name", "cron", "timezone", "date_range", "enabled", "job", "next_run_at"})

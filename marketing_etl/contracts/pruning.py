@@ -16,11 +16,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from marketing_etl.models import JobStatus
-
-ACTIVE_STATUSES = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
-FINISHED_STATUSES = (JobStatus.SUCCESS.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value)
-
 
 class PruneKind(StrEnum):
     """What a pruned row was: the label of marketing_etl_pruned_rows_total."""

@@ -17,11 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from marketing_etl.models import JobStatus
-from marketing_etl.storage.metrics_base import DURATION_BUCKETS_S
-
-FINISHED = (JobStatus.SUCCESS.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value)
-FAILED = JobStatus.FAILED.value
+from marketing_etl.contracts.metrics import DURATION_BUCKETS_S
 
 
 @dataclass

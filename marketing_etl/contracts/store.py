@@ -1,7 +1,8 @@
 """The Store protocol: what the API, executors and runner need from a database.
 
 Every backend (SQL via SQLAlchemy Core, MongoDB via pymongo) implements exactly this and passes
-the shared contract suite in tests/storage/. Times are timezone-aware UTC datetimes.
+the shared contract suite in tests/storage/; the drivers are in storage/. Times are timezone-aware
+UTC datetimes.
 State changes that two processes may race on (claiming, finishing, cancelling) are
 compare-and-set: they name the statuses they expect and return whether they applied.
 """
@@ -12,16 +13,16 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from marketing_etl.contracts.fx_rates import RateCache
+from marketing_etl.contracts.job_pages import JobPages
+from marketing_etl.contracts.job_stats import JobStats
+from marketing_etl.contracts.locks import Locks
+from marketing_etl.contracts.metrics import MetricsQueries
+from marketing_etl.contracts.pruning import Pruning
+from marketing_etl.contracts.queue import QueueQueries
+from marketing_etl.contracts.rollups import ApiCallRollups
+from marketing_etl.contracts.schedules import ScheduleStore
 from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
-from marketing_etl.storage.fx_rates_base import RateCache
-from marketing_etl.storage.job_pages_base import JobPages
-from marketing_etl.storage.job_stats_base import JobStats
-from marketing_etl.storage.locks_base import Locks
-from marketing_etl.storage.metrics_base import MetricsQueries
-from marketing_etl.storage.prune_base import Pruning
-from marketing_etl.storage.queue_base import QueueQueries
-from marketing_etl.storage.rollups_base import ApiCallRollups
-from marketing_etl.storage.schedule_base import ScheduleStore
 
 # Fields of Job that `update_job` / `transition` may set. Anything else is a programming error.
 MUTABLE_JOB_FIELDS = frozenset(

@@ -2,7 +2,7 @@
 
 Workers run in other processes and containers, so the store is the one place that sees every
 job and API call; the API process reads totals from it when scraped instead of counting in
-memory. The API-call counters come from the rollups (`store.rollups`, rollups_base.py).
+memory. The API-call counters come from the rollups (`store.rollups`, contracts/rollups.py).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class QueueSummary:
 
 class MetricsQueries(Protocol):
     """Jobs by status and task type and the duration histogram come from the dashboard's own
-    aggregates (`store.job_stats`, job_stats_base.py), as one query."""
+    aggregates (`store.job_stats`, contracts/job_stats.py), as one query."""
 
     def queue_summary(self) -> QueueSummary:
         """QUEUED jobs and the earliest "queued since" among them, in one query."""
