@@ -20,7 +20,8 @@ from itertools import islice
 from marketing_etl.contracts.store import Store
 from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus, LogLine
 from marketing_etl.sources.facebook.catalog import TEMPLATES
-from marketing_etl.sources.tiktok.queries import CATALOG_PATH, REPORT_PATH, STORE_LIST_PATH
+from marketing_etl.sources.tiktok.client import REPORT_PATH
+from marketing_etl.sources.tiktok.queries import CATALOG_PATH, STORE_LIST_PATH
 
 CALL_BATCH = 1_000
 FB_VERSION = "v25.0"

@@ -20,6 +20,7 @@ from marketing_etl.models import Job, JobFilter, JobStatus, utcnow
 from marketing_etl.sandbox.config import sandboxed
 from marketing_etl.services import Services
 from marketing_etl.settings import Settings, get_settings
+from marketing_etl.sources.facebook.versions import version_warning
 from marketing_etl.wiring import build_executor, build_scheduler_executor, build_services
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -143,6 +144,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"  executor: {_describe_executor(settings)}", flush=True)
         if settings.sandbox:
             print(SANDBOX_NOTICE.format(url=f"http://{settings.host}:{settings.port}"), flush=True)
+        warning = version_warning(settings.facebook_api_version, utcnow().date())
+        if warning:
+            print(f"  WARNING: {warning}", flush=True)
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     finally:
         services.close()

@@ -35,8 +35,9 @@ T = TypeVar("T")
 # Rows per batch. On SQLite each batch is one transaction that every writer of the file waits
 # behind: 1,000 API-call rows took 10-40 ms (p99 70 ms on a loaded 2-core machine), 2,000 twice
 # that, for the same rows per second. Elsewhere writers share no rows with the pass, but not the
-# disk: on PostgreSQL a 5,000-row batch's WAL delayed a running job's progress write (an UPDATE
-# and its commit) by 320 ms at 3,000,000 calls; 2,000 kept it near 20 ms.
+# disk and the WAL, which a running job's progress write (an UPDATE and its commit) waits for:
+# on PostgreSQL, 5,000-row batches delayed one by up to 320 ms once; with 2,000 and the rests
+# below, a pass over 1,000,000 calls delayed none by more than 133 ms (benchmarks/dashboard.py).
 SQLITE_BATCH_ROWS = 1_000
 BATCH_ROWS = 2_000
 # A job row carries its spec and a dozen indexes: on SQLite deleting 250 took 15 ms (90 at

@@ -10,6 +10,9 @@ A refused attempt takes nothing from the budget, so waiting callers never push e
     budget = open_budget(settings.broker_url, namespace="tiktok")
     limits = per_second_and_minute(settings.tiktok_max_qps, settings.tiktok_max_qpm)
     waited_s = acquire(budget, f"advertiser:{advertiser_id}", limits, wait=ctx.wait, max_wait_s=600)
+
+A daily quota is counted per calendar day in UTC (the day TikTok's own quotas reset), in the same
+store: `open_daily_quota(settings.broker_url, "tiktok")`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from marketing_etl.errors import RateLimited
@@ -165,3 +169,91 @@ def _build(redis_url: str | None, namespace: str) -> Budget:
     import redis  # optional dependency: only needed when Redis is configured
 
     return RedisBudget(redis.Redis.from_url(redis_url), prefix=f"ratelimit:{namespace}")
+
+
+class DailyQuota(Protocol):
+    def take(self, key: str, limit: int) -> int | None:
+        """Count one call for `key` today and return today's count, or count nothing and return
+        None when today already has `limit` calls."""
+        ...
+
+    def used_today(self, key: str) -> int: ...
+
+
+def next_utc_midnight(now: datetime) -> datetime:
+    return datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+
+
+class LocalDailyQuota:
+    """One process's counts per (key, UTC day)."""
+
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def take(self, key: str, limit: int) -> int | None:
+        with self._lock:
+            slot = (key, self._clock().date().isoformat())
+            used = self._counts.get(slot, 0)
+            if used >= limit:
+                return None
+            self._counts = {k: v for k, v in self._counts.items() if k[1] == slot[1]}
+            self._counts[slot] = used + 1
+            return used + 1
+
+    def used_today(self, key: str) -> int:
+        with self._lock:
+            return self._counts.get((key, self._clock().date().isoformat()), 0)
+
+
+# KEYS: the key's prefix. ARGV: limit (0 = only read). The day and its expiry come from the Redis
+# clock, so every worker agrees on when the UTC day turns.
+_DAILY_LUA = """
+local t = redis.call('TIME')
+local day = math.floor(tonumber(t[1]) / 86400)
+local key = KEYS[1] .. ':' .. day
+local used = tonumber(redis.call('GET', key) or '0')
+local limit = tonumber(ARGV[1])
+if limit == 0 then return used end
+if used >= limit then return -1 end
+used = redis.call('INCR', key)
+redis.call('EXPIREAT', key, (day + 2) * 86400)
+return used
+"""
+
+
+class RedisDailyQuota:
+    """Daily counts in Redis, shared by every worker that uses the same Redis and prefix."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        self._script = client.register_script(_DAILY_LUA)
+        self._prefix = prefix
+
+    def take(self, key: str, limit: int) -> int | None:
+        used = int(self._script(keys=[f"{self._prefix}:{key}"], args=[max(1, limit)]))
+        return None if used < 0 else used
+
+    def used_today(self, key: str) -> int:
+        return int(self._script(keys=[f"{self._prefix}:{key}"], args=[0]))
+
+
+_shared_quotas: dict[tuple[str | None, str], DailyQuota] = {}
+
+
+def open_daily_quota(redis_url: str | None, namespace: str) -> DailyQuota:
+    """The process-wide daily quota for `namespace`, in the same store as `open_budget`'s."""
+    with _shared_lock:
+        quota = _shared_quotas.get((redis_url, namespace))
+        if quota is None:
+            quota = _build_quota(redis_url, namespace)
+            _shared_quotas[(redis_url, namespace)] = quota
+        return quota
+
+
+def _build_quota(redis_url: str | None, namespace: str) -> DailyQuota:
+    if redis_url is None:
+        return LocalDailyQuota()
+    import redis
+
+    return RedisDailyQuota(redis.Redis.from_url(redis_url), prefix=f"daily:{namespace}")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_DATABASE_SCHEMES = ("sqlite", "postgresql", "mongodb")
@@ -20,6 +20,8 @@ SANDBOX_DATA_SUBDIR = "sandbox"
 DEFAULT_MAX_REQUEST_BYTES = 1_048_576
 # Retention settings go up to a century; 0 keeps those records forever.
 MAX_RETENTION_DAYS = 36_500
+# Meta asks for spread-out calls, not bursts; more than this at once only invites throttling.
+MAX_FACEBOOK_CONCURRENCY = 50
 
 
 class Settings(BaseSettings):
@@ -42,7 +44,7 @@ class Settings(BaseSettings):
     google_credentials_path: Path = Path("./credentials.json")
     google_sheets_api_url: str = "https://sheets.googleapis.com"
     facebook_graph_url: str = "https://graph.facebook.com"
-    facebook_api_version: str = "v25.0"
+    facebook_api_version: str = "v27.0"  # sources/facebook/versions.py: NEWEST
     tiktok_api_url: str = "https://business-api.tiktok.com/open_api/v1.3"
     fx_api_url: str = (
         "https://cdn.jsdelivr.net/npm/@fawazahmed0/currency-api@{date}/v1/currencies/{base}.json"
@@ -83,7 +85,11 @@ class Settings(BaseSettings):
 
     # Facebook Marketing API client
     facebook_page_size: int = Field(500, ge=1, le=5_000)
-    facebook_concurrency: int = Field(4, ge=1, le=32)
+    # Graph requests one job keeps in flight at once (fewer while Facebook's usage is high).
+    # FACEBOOK_CONCURRENCY, its name before 2026-12, still counts so an upgrade keeps the value.
+    facebook_max_concurrency: int = Field(
+        10, validation_alias=AliasChoices("facebook_max_concurrency", "facebook_concurrency")
+    )
     facebook_max_wait_s: int = Field(1_800, ge=0)
     facebook_skip_forbidden_accounts: bool = False
 
@@ -91,6 +97,8 @@ class Settings(BaseSettings):
     tiktok_max_qps: float = Field(5.0, gt=0)
     tiktok_max_qpm: int = Field(240, ge=1)
     tiktok_max_wait_s: int = Field(600, ge=0)
+    # TikTok's per-app daily limit on GMV Max report calls, counted per UTC day across all jobs
+    tiktok_max_calls_per_day: int = Field(20_000, ge=1)
     tiktok_drop_idle_creatives: bool = True
 
     # Google Sheets writer
@@ -121,6 +129,17 @@ class Settings(BaseSettings):
         if not value.startswith("v") or not value[1:].replace(".", "").isdigit():
             raise ValueError("FACEBOOK_API_VERSION must look like v25.0")
         return value
+
+    @field_validator("facebook_max_concurrency", mode="before")
+    @classmethod
+    def _facebook_concurrency(cls, value: object) -> int:
+        text = str(value).strip()
+        if not text.isdigit() or not 1 <= int(text) <= MAX_FACEBOOK_CONCURRENCY:
+            raise ValueError(
+                f"FACEBOOK_MAX_CONCURRENCY must be a whole number of requests from 1 to "
+                f"{MAX_FACEBOOK_CONCURRENCY} (got {value!r}); the default 10 suits most apps"
+            )
+        return int(text)
 
     @field_validator("job_retention_days", "log_retention_days", "api_call_retention_days")
     @classmethod

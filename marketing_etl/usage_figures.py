@@ -35,6 +35,9 @@ WAIT_KEYS = ("wait_s", "backoff_s")  # one call's wait, as the job page shows it
 # (the Sheets client's budget wait included); a call's waits under these keys add up.
 RATE_LIMIT_WAIT_KEYS = ("wait_s", "backoff_s", "budget_wait_s")
 TIER_KEYS = ("ads_api_access_tier", "access_tier")
+# Meta renamed its access tiers in 2026 (Standard -> Limited, Advanced -> Full); headers and
+# stored calls may carry either name. Unknown tiers are kept as they are.
+RENAMED_TIERS = {"standard_access": "limited_access", "advanced_access": "full_access"}
 ACCOUNT_KEYS = ("account_id", "ad_account_id")
 
 WARNING_PCT = 75.0
@@ -69,6 +72,13 @@ def text(usage: Mapping[str, Any], keys: Iterable[str]) -> str | None:
         if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
             return str(value).strip()
     return None
+
+
+def tier_name(raw: str | None) -> str | None:
+    """An access tier under its current name: old names renamed, any other value as it is."""
+    if raw is None:
+        return None
+    return RENAMED_TIERS.get(raw.strip().lower(), raw)
 
 
 def highest(*values: float | None) -> float | None:

@@ -33,6 +33,7 @@ from marketing_etl.dashboard.job_figures import counts
 from marketing_etl.dashboard.stats import TimeRange
 from marketing_etl.models import JOB_SORT_PATTERN, JobFilter, JobSort, JobStatus, LogLine, utcnow
 from marketing_etl.sandbox.config import MOUNT_PATH as SANDBOX_PATH
+from marketing_etl.sources.facebook.versions import version_warning
 
 router = APIRouter(
     prefix="/api/dashboard",
@@ -175,12 +176,19 @@ def job_logs(job_id: str, services: ServicesDep) -> LogsResponse:
     "/server",
     response_model=ServerInfo,
     summary="What kind of server this is",
-    description="Whether it runs in sandbox mode (simulated platforms), for the dashboard's banner.",
+    description=(
+        "Whether it runs in sandbox mode (simulated platforms), and what the operator must change "
+        "before a platform stops working (such as a retiring FACEBOOK_API_VERSION), for the "
+        "dashboard's banners."
+    ),
 )
 def server_info(context: ContextDep) -> ServerInfo:
-    if not context.settings.sandbox:
-        return ServerInfo(sandbox=False)
-    return ServerInfo(sandbox=True, sandbox_sheets_url=SANDBOX_SHEETS_PATH)
+    settings = context.settings
+    warning = version_warning(settings.facebook_api_version, utcnow().date())
+    warnings = [warning] if warning else []
+    if not settings.sandbox:
+        return ServerInfo(sandbox=False, warnings=warnings)
+    return ServerInfo(sandbox=True, sandbox_sheets_url=SANDBOX_SHEETS_PATH, warnings=warnings)
 
 
 def _format_line(line: LogLine) -> str:

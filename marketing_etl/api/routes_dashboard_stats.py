@@ -19,6 +19,7 @@ from marketing_etl.contracts.store import Store
 from marketing_etl.dashboard.job_figures import JobFigures, job_figures
 from marketing_etl.dashboard.stats import TimeRange, timeline
 from marketing_etl.models import utcnow
+from marketing_etl.sources.tiktok.quota import ReportQuota
 
 router = APIRouter()
 
@@ -81,11 +82,18 @@ class FacebookResponse(BaseModel):
     api_timeline: CallTimeline
 
 
+class DailyQuota(BaseModel):
+    used: int = Field(description="GMV Max report calls made today (UTC) by every job")
+    limit: int = Field(description="TIKTOK_MAX_CALLS_PER_DAY")
+    resets_at: UtcTime = Field(description="next 00:00 UTC, when TikTok's daily quota resets")
+
+
 class TikTokResponse(BaseModel):
     time_range: str
     jobs: JobCards
     api_totals: dict[str, int] = Field(description="calls per endpoint in the window")
     api_timeline: CallTimeline
+    report_quota: DailyQuota
 
 
 def _cards(figures: JobFigures, task_types: list[str]) -> JobCards:
@@ -186,7 +194,7 @@ def facebook(services: ServicesDep, time_range: RangeQuery = TimeRange.WEEK) -> 
 )
 def tiktok(services: ServicesDep, time_range: RangeQuery = TimeRange.WEEK) -> TikTokResponse:
     """TikTok GMV Max jobs (product / creative, statuses, cards), and TikTok API calls: totals
-    per endpoint and a timeline per endpoint."""
+    per endpoint, a timeline per endpoint, and today's report calls against the daily quota."""
     now, since = _window(time_range)
     platform = "tiktok"
     tt_types = services.plugins.sources.task_types_of(platform)
@@ -194,9 +202,11 @@ def tiktok(services: ServicesDep, time_range: RangeQuery = TimeRange.WEEK) -> Ti
     per_endpoint = services.store.rollups.by_endpoint(_bucket_s(time_range), since, platform)
     # Busiest first, ties by name, so the order does not reshuffle between refreshes.
     busiest = sorted(per_endpoint.items(), key=lambda item: (-item[1].calls, item[0]))
+    quota = ReportQuota(services.settings).use()
     return TikTokResponse(
         time_range=time_range.value,
         jobs=_cards(figures, tt_types),
         api_totals={endpoint: counters.calls for (_, endpoint), counters in busiest},
         api_timeline=_call_timeline(services.store, time_range, since, now, platform),
+        report_quota=DailyQuota(used=quota.used, limit=quota.limit, resets_at=quota.resets_at),
     )

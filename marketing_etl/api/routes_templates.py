@@ -31,6 +31,7 @@ class TemplateInfo(BaseModel):
     time_increment: int | None
     default_fields: list[str]
     field_groups: list[FieldGroupInfo]
+    description: str  # the platform's limits on this template's data; "" when there are none
 
 
 class TaskTypeInfo(BaseModel):
@@ -49,8 +50,10 @@ class TemplatesResponse(BaseModel):
     description=(
         "Every task type that has templates (Facebook's), with its templates: level, breakdowns, "
         "time increment (1 = one row per day, null = one row for the whole range), default fields "
-        "and the selectable fields in groups, each with its type. Send field names as "
-        "`selected_fields` (any case); the sheet's header keeps your spelling and order. Templates "
+        "and the selectable fields in groups, each with its type, and a description of what the "
+        "platform does not report for the template (e.g. off-Facebook conversions by region or "
+        "hour). Send field names as `selected_fields` (any case); the sheet's header keeps your "
+        "spelling and order. Templates "
         "that the original clients sent under two task types are listed under both."
     ),
 )
@@ -73,6 +76,7 @@ def _info(template: CatalogTemplate) -> TemplateInfo:
         breakdowns=list(template.breakdowns),
         time_increment=template.time_increment,
         default_fields=list(template.default_fields),
+        description=template.description,
         field_groups=[
             FieldGroupInfo(label=g.label, fields=[FieldInfo(name=f.name, type=f.kind) for f in g.fields])
             for g in template.groups

@@ -228,3 +228,7 @@ class ServerInfo(BaseModel):
     sandbox_sheets_url: str | None = Field(
         None, description="the sandbox's spreadsheet viewer, when sandbox is true"
     )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what the operator must change before a platform stops working (a banner)",
+    )

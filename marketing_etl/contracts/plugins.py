@@ -53,6 +53,7 @@ class CatalogTemplate:
     time_increment: int | None  # 1: a row per day; None: one row for the whole range
     default_fields: tuple[str, ...]
     groups: tuple[FieldGroup, ...]
+    description: str = ""  # the platform's limits on this template's data, for clients
 
 
 @dataclass(frozen=True)

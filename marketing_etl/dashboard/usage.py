@@ -24,6 +24,7 @@ from marketing_etl.usage_figures import (
     number,
     percents,
     text,
+    tier_name,
     usage_of,
 )
 
@@ -88,7 +89,7 @@ def usage_point(call: ApiCall) -> UsagePoint:
         account_id=account_label(text(usage, ACCOUNT_KEYS)),
         regain_min=number(usage, REGAIN_KEYS),
         wait_s=number(usage, WAIT_KEYS),
-        tier=text(usage, TIER_KEYS),
+        tier=tier_name(text(usage, TIER_KEYS)),
         **percents(usage),
     )
 

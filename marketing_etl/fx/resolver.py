@@ -1,5 +1,6 @@
 """The rate for a currency pair on a day, with where it came from, in the order documented in
-`marketing_etl.fx`: pinned, cache, then the providers, searching back over days without rates.
+`marketing_etl.fx`: pinned, cache, then the providers, searching back over days without rates. A
+currency the euro has replaced goes through EUR at its fixed rate from the changeover day on.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from decimal import Decimal
 
 from marketing_etl.contracts.fx_rates import CachedRate, RateCache
 from marketing_etl.errors import UserError
+from marketing_etl.fx.euro_changeover import EURO, changeover_on
 from marketing_etl.fx.providers import Found, ProviderUnavailable, RateProvider
 
 MAX_FALLBACK_DAYS = 7
@@ -53,6 +55,9 @@ class RateResolver:
         pinned = self._pinned_rate(base, quote)
         if pinned is not None:
             return pinned
+        through_euro = self._through_euro(day, base, quote)
+        if through_euro is not None:
+            return through_euro
         key = (day, base, quote)
         if key not in self._known:
             self._known[key] = self._resolve(day, base, quote)
@@ -64,6 +69,24 @@ class RateResolver:
         if (quote, base) in self._pinned:  # a budget rate USD/VND also converts VND to USD
             return Rate(Decimal(1) / self._pinned[(quote, base)], None, PINNED)
         return None
+
+    def _through_euro(self, day: date, base: str, quote: str) -> Rate | None:
+        """BGN -> USD after the changeover: EUR -> USD / 1.95583; USD -> BGN: USD -> EUR x 1.95583."""
+        sold, bought = changeover_on(day, base), changeover_on(day, quote)
+        if sold is None and bought is None:
+            return None
+        factor = Decimal(1)
+        sources = []
+        if sold is not None:
+            factor /= sold.per_euro
+            sources.append(sold.source)
+        if bought is not None:
+            factor *= bought.per_euro
+            sources.append(bought.source)
+        euro_rate = self.rate(day, EURO if sold else base, EURO if bought else quote)
+        if euro_rate.source != SAME_CURRENCY:
+            sources.insert(0, euro_rate.source)
+        return Rate(euro_rate.rate * factor, euro_rate.rate_date, " + ".join(sources))
 
     def _resolve(self, day: date, base: str, quote: str) -> Rate:
         cached = self._cache.get(day, base, quote)

@@ -11,7 +11,7 @@ gets no answer raises NoAnswer, which every platform's classifier treats as tran
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
@@ -86,7 +86,7 @@ class ApiClient:
         usage: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
-        content: bytes | None = None,
+        content: bytes | Iterator[bytes] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> R:
         """`read` turns the answer into the platform's reading without raising; `endpoint` is

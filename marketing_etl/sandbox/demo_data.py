@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from marketing_etl.sandbox.fakes.facebook_world import World
 from marketing_etl.sandbox.fakes.fx_api import FakeFx
-from marketing_etl.sandbox.fakes.tiktok_api import Campaign, Creative, Dataset, Product, ProductDay
+from marketing_etl.sandbox.fakes.tiktok_data import Campaign, Creative, Dataset, Product, ProductDay
 
 # (numeric id, name, currency): the README's act_123456789, and one account in Vietnamese dong.
 FACEBOOK_ACCOUNTS = (
@@ -37,8 +37,14 @@ FX_CURRENCIES = ("usd", "vnd", "eur")
 _USD_IN = {"vnd": 25_300.0, "eur": 0.92}  # around which the simulated daily rates move
 
 
+# Has not opted in to hourly breakdowns (Meta, 2026-08-03): the hourly template shows the warning.
+HOURLY_OPT_IN_MISSING = "246813579"
+
+
 def facebook_world() -> World:
-    return World(named=FACEBOOK_ACCOUNTS, campaigns=2, adsets=2, ads=2, seed="sandbox")
+    world = World(named=FACEBOOK_ACCOUNTS, campaigns=2, adsets=2, ads=2, seed="sandbox")
+    world.needs_hourly_opt_in.add(HOURLY_OPT_IN_MISSING)
+    return world
 
 
 def tiktok_dataset(first: date, last: date) -> Dataset:

@@ -11,7 +11,8 @@ from marketing_etl.sandbox.fakes.facebook_graph import TOKEN as GRAPH_TOKEN
 from marketing_etl.sandbox.fakes.facebook_graph import FakeGraph
 from marketing_etl.sandbox.fakes.facebook_world import World
 from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle
-from marketing_etl.sandbox.fakes.tiktok_api import Dataset, FakeTikTok
+from marketing_etl.sandbox.fakes.tiktok_api import FakeTikTok
+from marketing_etl.sandbox.fakes.tiktok_data import Dataset
 from marketing_etl.sandbox.magic import Arm, Behaviour, Lane, TokenRouter
 
 # "Regain access in 2 minutes": 4 s with the sandbox's Facebook clock (see plugins.py).

@@ -112,7 +112,7 @@ def test_api_usage_points_and_accounts(api: Api) -> None:
             "max_account_pct": 80,
             "max_load_pct": 80,
             "max_regain_min": 3,
-            "tier": "standard_access",
+            "tier": "limited_access",  # recorded under the tier's old name
         },
         {
             "account_id": "act_222",

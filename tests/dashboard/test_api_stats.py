@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from marketing_etl.models import JobStatus
+from marketing_etl.models import JobStatus, utcnow
+from marketing_etl.ratelimit import next_utc_midnight
+from marketing_etl.sources.tiktok.quota import ReportQuota
 from tests.api.helpers import BOTH_BACKENDS, DASH_AUTH, Api
 from tests.dashboard.support import fb_call, seed_job, tt_call
 
@@ -126,6 +128,16 @@ def test_tiktok_totals_and_mix(seeded: Api) -> None:
     assert data["api_totals"] == {"/gmv_max/report/get/": 2, "/gmv_max/campaign/get/": 1}
     assert data["jobs"]["counts_by_task_type"] == {"product": 1, "creative": 1}
     assert {s["endpoint"] for s in data["api_timeline"]["series"]} == set(data["api_totals"])
+
+
+def test_tiktok_tab_shows_todays_report_calls_against_the_daily_quota(api: Api) -> None:
+    quota = ReportQuota(api.services.settings)
+    before = get(api, "/tiktok")["report_quota"]["used"]
+    for _ in range(3):
+        quota.take()
+    shown = get(api, "/tiktok")["report_quota"]
+    midnight = next_utc_midnight(utcnow()).isoformat().replace("+00:00", "Z")
+    assert shown == {"used": before + 3, "limit": 20_000, "resets_at": midnight}
 
 
 def test_jobs_list_filters_by_user(seeded: Api) -> None:

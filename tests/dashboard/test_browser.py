@@ -138,6 +138,8 @@ def test_platform_tabs(page: Page, server: Server) -> None:
     expect(page.locator("#chart-fb-load")).to_have_attribute("data-drawn", "4")
     page.click('.tabs a[data-tab="tiktok"]')
     expect(page.locator("#chart-tt-types")).to_have_attribute("data-drawn", "2")
+    quota_card = page.locator("#tiktok-cards .card", has_text="Report calls today (UTC)")
+    expect(quota_card.locator(".value")).to_have_text(re.compile(r"^\d[\d,]* / 20,000$"))
     assert "tab=tiktok" in page.url
 
 
@@ -294,6 +296,20 @@ def test_a_slow_refresh_shows_a_spinner_and_never_piles_up(page: Page, server: S
     page.wait_for_timeout(1500)
     assert requests.sent[SUMMARY] == sent_while_held + 1  # both clicks: one more refresh
     assert max(requests.most_open.values()) == 1, requests.most_open
+
+
+def test_a_retiring_facebook_api_version_shows_a_banner(
+    page: Page, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page.goto("/dashboard")
+    expect(page.locator("#overview-cards .card").first).to_contain_text("Total jobs")
+    banner = page.locator("#platform-warnings")
+    expect(banner).to_be_hidden()  # the default version has no end date yet
+    monkeypatch.setattr(server.services.settings, "facebook_api_version", "v24.0")
+    page.reload()
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("v24.0, which this server uses, stopped working on 2026-11-10")
+    expect(banner).to_contain_text("FACEBOOK_API_VERSION is set to v27.0")
 
 
 def test_a_failed_refresh_shows_the_error_and_no_spinner(page: Page, server: Server) -> None:

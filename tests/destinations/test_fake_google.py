@@ -10,6 +10,7 @@ import httpx
 from google.oauth2 import service_account
 
 from marketing_etl.destinations.sheets.auth import HttpxAuthRequest
+from marketing_etl.sandbox.fakes.google_grid import FakeTab, Formula
 from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle
 from tests.destinations.conftest import EMAIL, SID
 
@@ -93,3 +94,17 @@ def test_token_endpoint_checks_the_signature(google_server: tuple[FakeGoogle, Pa
             assert "Invalid JWT Signature" in str(exc)
         else:
             raise AssertionError("a key the server does not know must be refused")
+
+
+def test_a_tab_keeps_each_cells_type_null_and_empty_as_sheets_does() -> None:
+    tab = FakeTab(sheet_id=1, title="T", rows=5, cols=4)
+    tab.put_row(0, 0, [1, 1.5, True, Formula("=A1")])
+    tab.put_row(0, 1, [None, "", None])  # null leaves a cell, "" clears it
+    tab.put_row(2, 1, ["x"])
+    assert tab.values() == [[1, 1.5, "", Formula("=A1")], [], ["", "x"]]
+    assert [type(tab.cell(0, c)) for c in range(4)] == [int, float, str, Formula]
+    assert tab.last_filled_row() == 3
+    tab.clear(2, 3, 0, 4, formats=False)  # the row's only value: the row is gone
+    assert tab.last_filled_row() == 1
+    tab.resize(None, 2)
+    assert tab.values() == [[1, 1.5]]

@@ -43,7 +43,7 @@ def test_overwrite_writes_typed_values_and_formats(env: Env, google: FakeGoogle)
         ["120210000000000002", "Autumn", 46297, 46297.25, 7, 1200.75, "", 0.05],
     ]
     # Numbers are numbers, the formula is a formula, a text starting with "=" is not.
-    assert isinstance(tab.cells[1][4], int) and isinstance(tab.cells[2][5], float)
+    assert isinstance(tab.cell(1, 4), int) and isinstance(tab.cell(2, 5), float)
     patterns = [tab.format_at(5, c).get("numberFormat") for c in range(9)]
     assert patterns == [
         {"type": "TEXT", "pattern": "@"}, None, {"type": "DATE", "pattern": "yyyy-mm-dd"},

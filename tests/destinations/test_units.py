@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from datetime import date, datetime
@@ -65,9 +66,17 @@ def test_encoder_places_cells_and_quotes_text_only_with_formulas() -> None:
 def test_chunks_stay_under_the_byte_limit_and_keep_every_row() -> None:
     lines = [json.dumps([i, "x" * (i % 50)]).encode() for i in range(500)]
     chunks = list(group(iter(lines), 2_000))
-    assert [line for chunk in chunks for line in chunk] == lines
-    assert all(BODY_OVERHEAD + sum(len(x) + 1 for x in chunk) <= 2_000 for chunk in chunks)
-    body = json.loads(values_body("'T'!A2:B3", chunks[0][:2], "RAW"))
+    rows = [row for chunk in chunks for row in json.loads(b"[" + chunk.values + b"]")]
+    assert rows == [[i, "x" * (i % 50)] for i in range(500)]
+    assert all(BODY_OVERHEAD + len(chunk.values) <= 2_000 for chunk in chunks)
+    # Each chunk is as full as the limit allows: the next row would not have fitted.
+    ends = list(itertools.accumulate(chunk.rows for chunk in chunks))
+    assert all(
+        BODY_OVERHEAD + len(chunk.values) + 1 + len(lines[end]) > 2_000
+        for chunk, end in zip(chunks, ends[:-1], strict=False)
+    )
+    first_two = next(group(iter(lines[:2]), 2_000))
+    body = json.loads(values_body("'T'!A2:B3", first_two.values, "RAW"))
     assert body == {"valueInputOption": "RAW", "includeValuesInResponse": False,
                     "data": [{"range": "'T'!A2:B3", "majorDimension": "ROWS", "values": [[0, ""], [1, "x"]]}]}
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from marketing_etl.models import Job, JobSpec, JobStatus
 from marketing_etl.plugins import Plugins
+from marketing_etl.ratelimit import LocalBudget
 from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.facebook_graph import TOKEN, FakeGraph
 from marketing_etl.sandbox.fakes.facebook_world import World
@@ -78,6 +80,8 @@ class JobRunner:
         self._world = world
         self._count = 0
         self._opened: list[Services] = []
+        # Facebook's daily allowances as this test's jobs count them (never shared between tests)
+        self.allowances = LocalBudget()
 
     def accounts(self, count: int | None = None) -> list[dict[str, str]]:
         found = list(self._world.accounts.values())[:count]
@@ -100,9 +104,15 @@ class JobRunner:
         return JobSpec.model_validate(values)
 
     def run(
-        self, spec: JobSpec, *, token: str = TOKEN, tuning: FacebookTuning = FAST, **settings: Any
+        self,
+        spec: JobSpec,
+        *,
+        token: str = TOKEN,
+        tuning: FacebookTuning = FAST,
+        today: date | None = None,
+        **settings: Any,
     ) -> Outcome:
-        services = self.services(tuning, **settings)
+        services = self.services(tuning, today=today, **settings)
         self._insert(services, spec, token)
         status = run_job(spec.job_id, services.runner_deps())
         return self.outcome(services, spec.job_id, status)
@@ -119,7 +129,10 @@ class JobRunner:
         job = Job(job_id=spec.job_id, spec=spec, fingerprint=spec.fingerprint())
         assert services.store.insert_job(job, services.vault.encrypt(token))
 
-    def services(self, tuning: FacebookTuning = FAST, **settings: Any) -> Services:
+    def services(
+        self, tuning: FacebookTuning = FAST, *, today: date | None = None, **settings: Any
+    ) -> Services:
+        """`today`: the date the source checks FACEBOOK_API_VERSION against (default: the real one)."""
         values: dict[str, Any] = {
             "data_dir": self._tmp_path,
             "secret_key": "k" * 32,
@@ -129,7 +142,9 @@ class JobRunner:
         }
         values.update(settings)
         plugins = Plugins()
-        plugins.sources.register(FacebookSource(tuning))
+        plugins.sources.register(
+            FacebookSource(tuning, today=None if today is None else _on(today), allowances=self.allowances)
+        )
         plugins.destinations.register("sheets", MemoryDestination())
         services = build_services(Settings(_env_file=None, **values), plugins)
         self._opened.append(services)
@@ -145,6 +160,10 @@ class JobRunner:
     def close(self) -> None:
         for services in self._opened:
             services.close()
+
+
+def _on(day: date) -> Callable[[], date]:
+    return lambda: day
 
 
 @pytest.fixture

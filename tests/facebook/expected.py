@@ -179,6 +179,8 @@ def _object_cell(world: World, template: Template, field: str, account: dict[str
     currency = world.accounts[account["id"].removeprefix("act_")].currency
     if field == "account_currency":
         return currency
+    if field == "attribution_setting":
+        return _attribution(world, account["id"].removeprefix("act_"), item)
     ad = item if isinstance(item, FakeAd) else None
     adset = world.objects[ad.adset_id] if ad else item if isinstance(item, FakeAdSet) else None
     campaign_id = getattr(item, "campaign_id", None)
@@ -208,6 +210,19 @@ def _object_cell(world: World, template: Template, field: str, account: dict[str
     if field == "adset_bid_amount":
         return int(adset.bid_amount or adset.daily_budget or adset.lifetime_budget or 0) / divisor
     return _creative_cell(world, field, ad)
+
+
+def _attribution(world: World, account_id: str, item: Any) -> str:
+    """The ad set setting the row's conversions follow; empty when the row mixes settings."""
+    if isinstance(item, FakeAd):
+        item = world.objects[item.adset_id]
+    adsets = world.accounts[account_id].adsets
+    if isinstance(item, FakeAdSet):
+        adsets = [item]
+    elif isinstance(item, FakeCampaign):
+        adsets = [adset for adset in adsets if adset.campaign_id == item.id]
+    settings = {adset.attribution_setting for adset in adsets}
+    return settings.pop() if len(settings) == 1 else ""
 
 
 def _creative_cell(world: World, field: str, ad: FakeAd | None) -> Any:

@@ -155,13 +155,13 @@ def test_then_splits_by_campaign(runner: JobRunner, graph: FakeGraph, world: Wor
     assert {f[0]["value"][0] for f in by_campaign} == every_campaign
 
 
-def test_a_failed_report_run_is_split(runner: JobRunner, graph: FakeGraph, world: World) -> None:
-    graph.inject("run_fail", times=1)
+def test_a_report_run_failing_again_is_split(runner: JobRunner, graph: FakeGraph, world: World) -> None:
+    graph.inject("run_fail", times=2)  # -2/2490547 on the first run and on the run started again
     template = find_template("LOCATION_DETAILED_REPORT")
     assert template is not None
     outcome = runner.run(runner.spec(template.name, accounts=runner.accounts(1)))
     _check(outcome, world, runner, template.name, list(template.defaults), accounts=1)
-    assert _time_ranges(graph, "POST") == [("2026-03-01", "2026-03-04")]
+    assert _time_ranges(graph, "POST") == [("2026-03-01", "2026-03-04")] * 2
     # each half is small enough for a sync request
     assert set(_time_ranges(graph)) == {("2026-03-01", "2026-03-02"), ("2026-03-03", "2026-03-04")}
 

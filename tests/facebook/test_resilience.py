@@ -164,19 +164,20 @@ def test_every_call_is_recorded_with_usage_and_without_the_token(runner: JobRunn
     assert len(calls) == len(graph.requests) > 0
     assert all(c.platform == "facebook" and "?" not in c.endpoint and TOKEN not in c.endpoint for c in calls)
     insights = next(c for c in calls if c.endpoint.endswith("/insights"))
-    assert insights.endpoint.startswith("/v25.0/act_")
+    assert insights.endpoint.startswith("/v27.0/act_")
     assert insights.usage == {
         "app_usage_pct": 3.0,
         "account_usage_pct": 3.0,
         "insights_app_usage_pct": 3.0,
         "insights_account_usage_pct": 3.0,
+        "insights_reach_usage_pct": 0.0,
         "buc_type": "ads_insights",
         "buc_call_count_pct": 3.0,
         "buc_total_cputime_pct": 1.5,
         "buc_total_time_pct": 1.5,
         "estimated_time_to_regain_access_min": 0,
         "reset_time_duration_s": 0,
-        "ads_api_access_tier": "standard_access",
+        "ads_api_access_tier": "limited_access",  # the fake sends the old name, standard_access
         "account_id": insights.endpoint.split("/")[2],
     }
     everything = outcome.logs() + outcome.job.message + repr(calls)

@@ -31,6 +31,19 @@ def test_every_field_of_every_template(
     for got, want in zip(outcome.rows, expected[1:], strict=True):
         assert got == want
     assert outcome.job.rows_written == len(expected) - 1
+    assert _attribution_asks(graph) == []
+
+
+def _attribution_asks(graph: FakeGraph) -> list[str]:
+    """Parameters Facebook ignores since 2025-06-10, and the windows it dropped on 2026-01-12:
+    sending them would only make the numbers look like something they are not."""
+    ignored = ("use_unified_attribution_setting", "action_report_time")
+    return [
+        f"{request.path}: {name}={value}"
+        for request in graph.requests
+        for name, value in request.params.items()
+        if name in ignored or "7d_view" in value or "28d_view" in value
+    ]
 
 
 @pytest.mark.parametrize(

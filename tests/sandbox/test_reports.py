@@ -12,12 +12,14 @@ import pytest
 from marketing_etl.sandbox.demo_data import FACEBOOK_ACCOUNTS, facebook_world, tiktok_dataset
 from marketing_etl.sandbox.fakes.facebook_world import K
 from marketing_etl.sandbox.viewer_cells import SERIAL_EPOCH
-from marketing_etl.sources.facebook.catalog import TEMPLATES
+from marketing_etl.sources.facebook.catalog import TEMPLATES, Template
 from marketing_etl.sources.facebook.plan import plan_report
+from marketing_etl.sources.facebook.platform_rules import short_retention_reason
 from marketing_etl.sources.tiktok.fields import columns_for
 from tests.sandbox.support import SandboxServer, facebook_body, tiktok_body
 
 TIKTOK_TYPES = ("product", "creative", "tiktok_product", "tiktok_creative")
+TEMPLATES_BY_NAME = {t.name: t for t in TEMPLATES}
 
 
 def _job_id(template: str) -> str:
@@ -27,11 +29,22 @@ def _job_id(template: str) -> str:
 @pytest.fixture(scope="module")
 def finished(server: SandboxServer) -> dict[str, dict[str, Any]]:
     """Every report at once, as a team would send them; each into its own spreadsheet."""
-    bodies = [facebook_body(_job_id(t.name), t.name, task_type=t.task_types[0]) for t in TEMPLATES]
+    bodies = [
+        facebook_body(_job_id(t.name), t.name, task_type=t.task_types[0], **_dates(t)) for t in TEMPLATES
+    ]
     bodies += [tiktok_body(f"tt-{task}", task) for task in TIKTOK_TYPES]
     for body in bodies:
         server.create(body)
     return {body["job_id"]: {**server.wait(body["job_id"], 80), "body": body} for body in bodies}
+
+
+def _dates(template: Template) -> dict[str, str]:
+    """The seed README's dates, unless the template's defaults are kept only 13 months (hourly,
+    unique-count fields): then the last week."""
+    if short_retention_reason(template, plan_report(template, []).insight_fields) is None:
+        return {}
+    today = date.today()
+    return {"start_date": str(today - timedelta(days=7)), "end_date": str(today - timedelta(days=1))}
 
 
 def test_there_are_seventeen_templates() -> None:
@@ -97,6 +110,7 @@ def test_jobs_add_tabs_to_one_spreadsheet_at_once(server: SandboxServer) -> None
     ids = []
     for n in range(6):
         template = ("Campaign Overview Report", "Ad Performance Report")[n % 2]
-        body = facebook_body(f"same-book-{n}", template, task_type="facebook_performance")
+        dates = _dates(TEMPLATES_BY_NAME[template])
+        body = facebook_body(f"same-book-{n}", template, task_type="facebook_performance", **dates)
         ids.append(server.create({**body, "spreadsheet_id": "same-book", "sheet_name": f"Tab {n}"}))
     assert [server.wait(job_id)["status"] for job_id in ids] == ["SUCCESS"] * len(ids)

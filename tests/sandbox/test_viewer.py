@@ -89,6 +89,7 @@ def test_the_dashboard_knows_it_is_a_sandbox(server: SandboxServer) -> None:
     assert server.http.get("/api/dashboard/server", auth=DASH_AUTH).json() == {
         "sandbox": True,
         "sandbox_sheets_url": "/sandbox/sheets",
+        "warnings": [],
     }
     page = server.http.get("/dashboard", auth=DASH_AUTH).text
     assert 'id="sandbox-banner"' in page and "Sandbox — simulated data." in page

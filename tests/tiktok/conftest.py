@@ -15,7 +15,8 @@ from marketing_etl.http import Backoff
 from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
-from marketing_etl.sandbox.fakes.tiktok_api import Dataset, FakeTikTok
+from marketing_etl.sandbox.fakes.tiktok_api import FakeTikTok
+from marketing_etl.sandbox.fakes.tiktok_data import Dataset
 from marketing_etl.services import Services
 from marketing_etl.settings import Settings
 from marketing_etl.sources.tiktok.client import DEFAULT_TIMEOUT

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from marketing_etl.sandbox.fakes.tiktok_api import Campaign, Creative, Dataset, Product, ProductDay
+from marketing_etl.sandbox.fakes.tiktok_data import Campaign, Creative, Dataset, Product, ProductDay
 
 ADVERTISER = "7100000000000000001"
 STORE = "7495000000000000001"
@@ -228,4 +228,28 @@ def generated(campaigns: int, products: int, creatives: int, day: date = OCT1, d
                 rates = ["DELIVERING", "50.00", "40.00", "30.00", "20.00", "10.00", "5.00"]
                 metrics = _creative(f"Video {v}", "Acct", "https://img.example/acct.jpg", *values, *rates)
                 data.creatives.append(Creative(campaign_id, group, f"73{c:05d}{p:06d}{v:06d}", day, metrics))
+    return data
+
+
+def varied() -> Dataset:
+    """3 campaigns x 4 products x 3 creatives with every case the video list handles apart: a
+    product with only a product card, a product with delivery but no creatives, a removed
+    video, and an account the token cannot see. Every post has its own title."""
+    data = generated(campaigns=3, products=4, creatives=3)
+    card_only, no_creatives = data.catalog[0].item_group_id, data.catalog[5].item_group_id
+    hidden_account = data.catalog[6].item_group_id
+    kept: list[Creative] = []
+    for creative in data.creatives:
+        creative.metrics["title"] = f"Clip {creative.item_id[-8:]}"
+        if creative.item_group_id == no_creatives:
+            continue
+        if creative.item_group_id == hidden_account:
+            creative.metrics.update(tt_account_name="0", tt_account_profile_image_url="0")
+        if creative.item_group_id == card_only:
+            if any(c.item_group_id == card_only for c in kept):
+                continue  # one product card is all this product has
+            creative.item_id = "-1"
+        kept.append(creative)
+    data.creatives = kept
+    data.removed_items = {data.creatives[-1].item_id}
     return data

@@ -15,6 +15,7 @@ from marketing_etl.models import JobStatus
 from marketing_etl.runner import run_job
 from tests.tiktok import data
 from tests.tiktok.conftest import TOKEN, Harness, serve
+from tests.tiktok.data import ADVERTISER
 
 REPORT = "/gmv_max/report/get/"
 
@@ -128,9 +129,10 @@ def test_a_parameter_error_fails_with_tiktoks_message(tiktok: Harness) -> None:
 
 def test_a_store_not_linked_to_the_advertiser_is_named(tiktok: Harness) -> None:
     tiktok.start()
-    assert tiktok.run("store", store_id="7000000000000000999") is JobStatus.FAILED
+    assert tiktok.run("store", store_id="7000000000000000555") is JobStatus.FAILED
     assert tiktok.job("store").message.startswith(
-        "Store 7000000000000000999 is not available for GMV Max on advertiser"
+        f"Store 7000000000000000555 is not linked to advertiser {ADVERTISER} for GMV Max; "
+        "check advertiser_id and store_id."
     )
 
 
@@ -183,11 +185,12 @@ def test_cancel_interrupts_a_throttling_backoff(tiktok: Harness) -> None:
 
 def test_cancel_stops_the_calls_not_yet_made(tmp_path: Path) -> None:
     for harness in serve(tmp_path, data.generated(campaigns=1, products=40, creatives=1), latency_s=0.2):
+        harness.fake.clamp_page_size = 2  # every list takes 20 pages: about 80 calls in all
         services = harness.start()
         harness.queue("cancel-run", "creative", start_date=date(2026, 10, 1), end_date=date(2026, 10, 1))
         watcher = _cancel_when(harness, "cancel-run", calls_seen=6)
         assert run_job("cancel-run", services.runner_deps()) is JobStatus.CANCELLED
         watcher.join()
-        # 4 lookups + 40 pair calls if nothing stopped it; the in-flight calls may still finish.
+        # The in-flight calls may still finish.
         assert len(harness.fake.calls) < 20
         assert harness.job("cancel-run").message.startswith("Cancelled by user.")

@@ -6,7 +6,7 @@ import json
 
 from marketing_etl.models import JobStatus
 from tests.tiktok.conftest import Harness
-from tests.tiktok.data import ADVERTISER, C1, C2, P1, P2, P3, STORE, V1, V2, V3
+from tests.tiktok.data import ADVERTISER, BC, C1, C2, P1, P2, P3, STORE, V1, V2, V3
 
 HEADER = [
     "start_date",
@@ -204,7 +204,7 @@ def test_every_cell_of_the_creative_report(tiktok: Harness) -> None:
     assert tiktok.table("c-1") == [HEADER, CARD, TRY_ON, UNBOXING]
 
 
-def test_creative_calls_skip_idle_pairs_and_ask_one_pair_at_a_time(tiktok: Harness) -> None:
+def test_creative_calls_skip_idle_pairs_and_read_titles_from_the_video_list(tiktok: Harness) -> None:
     tiktok.start()
     tiktok.run("c-calls", "creative")
     reports = tiktok.fake.calls_to("/gmv_max/report/get/")
@@ -212,10 +212,30 @@ def test_creative_calls_skip_idle_pairs_and_ask_one_pair_at_a_time(tiktok: Harne
     assert filters == [
         {"gmv_max_promotion_types": ["PRODUCT"]},
         {"campaign_ids": [C1, C2]},
-        {"campaign_ids": [C1], "item_group_ids": [P1]},
-        {"campaign_ids": [C2], "item_group_ids": [P2]},
+        {"campaign_ids": [C1, C2], "item_group_ids": [P1, P2]},
     ]
+    videos = tiktok.fake.calls_to("/gmv_max/video/get/")
+    assert [(json.loads(v.params["spu_id_list"]), v.params["page_size"]) for v in videos] == [
+        ([P1, P2], "50")
+    ]
+    assert videos[0].params["store_authorized_bc_id"] == BC
     assert len(tiktok.api_calls("c-calls")) == 6  # + the store list and the catalog
+
+
+def test_titles_of_removed_videos_come_from_one_call_for_their_product(tiktok: Harness) -> None:
+    tiktok.fake.data.removed_items = {V3}
+    tiktok.start()
+    assert tiktok.run("c-removed", "creative") is JobStatus.SUCCESS
+    assert tiktok.table("c-removed") == [HEADER, CARD, TRY_ON, UNBOXING]
+    reports = tiktok.fake.calls_to("/gmv_max/report/get/")
+    assert json.loads(reports[-1].params["filtering"]) == {"campaign_ids": [C2], "item_group_ids": [P2]}
+    assert json.loads(reports[-1].params["metrics"]) == [
+        "title",
+        "tt_account_name",
+        "tt_account_profile_image_url",
+    ]
+    assert len(reports) == 4
+    assert "1 of 2 creatives are not in TikTok's video list" in tiktok.logs("c-removed")
 
 
 def test_idle_creatives_are_kept_when_the_setting_is_off(tiktok: Harness) -> None:
@@ -235,7 +255,7 @@ def test_metrics_only_selection_batches_campaigns_and_products(tiktok: Harness) 
         [V3, C2, "DISABLE", 1.0, 10.0],
     ]
     reports = tiktok.fake.calls_to("/gmv_max/report/get/")
-    assert len(tiktok.fake.calls) == len(reports) == 3
+    assert [call.path for call in tiktok.fake.calls] == ["/gmv_max/store/list/"] + [reports[0].path] * 3
     assert json.loads(reports[-1].params["filtering"]) == {
         "campaign_ids": [C1, C2],
         "item_group_ids": [P1, P2],

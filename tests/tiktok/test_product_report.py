@@ -105,10 +105,11 @@ def test_selected_fields_come_in_the_users_order(tiktok: Harness) -> None:
     ]
 
 
-def test_selection_without_product_fields_skips_the_store_and_catalog(tiktok: Harness) -> None:
+def test_selection_without_product_fields_checks_the_store_and_skips_the_catalog(tiktok: Harness) -> None:
     tiktok.start()
     tiktok.run("p-lean", selected_fields=["campaign_name", "cost"])
-    assert [c.endpoint for c in tiktok.api_calls("p-lean")] == ["/gmv_max/report/get/"] * 2
+    endpoints = [c.endpoint for c in tiktok.api_calls("p-lean")]
+    assert endpoints == ["/gmv_max/store/list/", "/gmv_max/report/get/", "/gmv_max/report/get/"]
     assert tiktok.table("p-lean")[1:] == [
         ["Spring Sale", 20.5],
         ["Spring Sale", 9.1],

@@ -19,7 +19,7 @@ from marketing_etl.context import JobContext
 from marketing_etl.contracts.report import Report
 from marketing_etl.destinations.sheets import batch, layout, resume, stopped
 from marketing_etl.destinations.sheets.a1 import cell_range
-from marketing_etl.destinations.sheets.chunks import group, values_body
+from marketing_etl.destinations.sheets.chunks import Chunk, group, values_body
 from marketing_etl.destinations.sheets.client import SheetsClient
 from marketing_etl.destinations.sheets.encode import RowEncoder, placed
 from marketing_etl.destinations.sheets.layout import Layout, Workbook
@@ -265,21 +265,25 @@ class SheetWriter:
         lines = spool.lines(progress.rows_done)
         if plan.positions != list(range(len(plan.positions))) or plan.width != len(plan.positions):
             lines = (placed(line, plan.positions, plan.width) for line in lines)
-        for rows in group(lines, self._chunk_bytes):
+        for chunk in group(lines, self._chunk_bytes):
             lock.check()
-            first = progress.next_row
-            target = cell_range(self.title, first, first + len(rows) - 1, plan.width)
-            body = values_body(target, rows, encoder.value_input_option)
-            self._retry.call(partial(self._client.batch_update_values, body))
-            progress.rows_done += len(rows)
-            progress.next_row += len(rows)
+            self._send(progress, chunk, encoder.value_input_option)
+            progress.rows_done += chunk.rows
+            progress.next_row += chunk.rows
             self._ctx.save_checkpoint(**{CHECKPOINT_KEY: asdict(progress)})
-            self._ctx.add_rows_written(len(rows))
+            self._ctx.add_rows_written(chunk.rows)
             percent = FIRST_PERCENT + (LAST_PERCENT - FIRST_PERCENT) * progress.rows_done // max(total, 1)
             message = f"Wrote {progress.rows_done:,} of {total:,} rows to tab '{self.title}'"
             self._ctx.progress(percent, message)
             if self._status:
                 self._status.maybe_update(percent, message)
+
+    def _send(self, progress: Progress, chunk: Chunk, value_input_option: str) -> None:
+        """One chunk's call; its body is dropped on return, before the next chunk is built."""
+        first = progress.next_row
+        target = cell_range(self.title, first, first + chunk.rows - 1, progress.layout.width)
+        body = values_body(target, chunk.values, value_input_option)
+        self._retry.call(partial(self._client.batch_update_values, body))
 
     def _report_status(self, status: str, message: str) -> None:
         if self._status:

@@ -5,7 +5,11 @@ status and result pages, node reads and ?ids= multi-reads with field expansion, 
 headers on every response (errors included). Faults are injected per test: throttling with an
 ETA, transient 500/503, an invalid token, "reduce the amount of data", a forbidden account, a
 paging cursor that repeats, failing report runs. `max_rows` makes any bigger request fail the way
-Facebook's data-per-call limit does. Use: `with serve_app(FakeGraph(World()).app) as url: ...`.
+Facebook's data-per-call limit does. API versions older than `oldest_served` answer #2635, as
+retired versions do (v24.0 and older since 2026-11-10). Use:
+`with serve_app(FakeGraph(World()).app) as url: ...`.
+`load` (facebook_load.py) meters the requests in flight and can make the usage climb with the
+calls, served as JSON at /fake-stats for a fake in another process.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,10 +31,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from marketing_etl.sandbox.fakes.facebook_insights import Key, Query, ordered_groups, query_problem, render
+from marketing_etl.sandbox.fakes.facebook_load import LoadMeter
 from marketing_etl.sandbox.fakes.facebook_objects import ObjectError, read_ids, read_node
+from marketing_etl.sandbox.fakes.facebook_rules import FakeRules, Refused
 from marketing_etl.sandbox.fakes.facebook_world import Stats, World
 
 TOKEN = "EAAB-fake-graph-token-0123456789"
+OLDEST_SERVED = 25  # Meta's oldest Marketing API version still answering, December 2026
+NEWEST_VERSION = "v27.0"
 ASYNC_STATES = ("Job Not Started", "Job Started", "Job Running")
 ANSWER_FAULTS = frozenset(
     {"throttle", "app_throttle", "transient", "unavailable", "token", "reduce", "forbidden"}
@@ -39,7 +48,9 @@ ANSWER_FAULTS = frozenset(
 @dataclass
 class Fault:
     kind: (
-        str  # throttle, app_throttle, transient, unavailable, token, reduce, forbidden, loop_cursor, run_fail
+        # throttle, app_throttle, transient, unavailable, token, reduce, forbidden, loop_cursor,
+        # and for report runs (RUN_FAILURES) run_fail, run_intermittent, run_invalid
+        str
     )
     path: str = ""  # the request path must contain this
     method: str | None = None
@@ -54,11 +65,39 @@ class Recorded:
     params: dict[str, str]
 
 
+# A failed report run's v25 error fields (error_code is a signed int since v25.0).
+RUN_FAILURES: dict[str, dict[str, Any]] = {
+    "run_fail": {
+        "error_code": -2,
+        "error_subcode": 2490547,
+        "error_message": "Generating the report failed. Try again later.",
+        "error_user_title": "Report Failed",
+        "error_user_msg": "Generating the report failed. Try again later.",
+    },
+    "run_intermittent": {
+        "error_code": 2,
+        "error_subcode": 1504043,
+        "error_message": "An intermittent error occurred. Please retry later.",
+        "error_user_title": "Intermittent Error",
+        "error_user_msg": (
+            "There was an intermittent error while processing your request. Please retry later."
+        ),
+    },
+    "run_invalid": {
+        "error_code": 2,
+        "error_subcode": 1504041,
+        "error_message": "Invalid breakdowns.",
+        "error_user_title": "Invalid Breakdowns",
+        "error_user_msg": "There is no data for this combination of metrics and breakdowns.",
+    },
+}
+
+
 @dataclass
 class Run:
     account_id: str
     query: Query
-    fail: bool
+    error: dict[str, Any] | None  # the failure it ends in; None: it completes
     polls: int = 0
 
 
@@ -69,9 +108,13 @@ class FakeGraph:
     usage_pct: float = 3.0
     max_rows: int | None = None
     polls_to_complete: int = 2
+    oldest_served: int = OLDEST_SERVED
+    # Meta renamed the tiers in 2026 (standard -> limited, advanced -> full); either name may come.
+    access_tier: str = "standard_access"
     forbidden_accounts: set[str] = field(default_factory=set)
     faults: list[Fault] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
+    load: LoadMeter = field(default_factory=LoadMeter)
     runs: dict[str, Run] = field(default_factory=dict)
     # Benchmarks only: answer a repeated GET from its encoded body, so that the fake's own CPU
     # (rendering and encoding rows) does not add to the latency being simulated.
@@ -79,11 +122,16 @@ class FakeGraph:
     _encoded: dict[str, tuple[int, bytes, int]] = field(default_factory=dict)
     _results: dict[str, list[tuple[Key, Stats]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    rules: FakeRules = field(init=False)  # Meta's data rules of 2025-2026 (facebook_rules.py)
+
+    def __post_init__(self) -> None:
+        self.rules = FakeRules(self.world)
 
     @property
     def app(self) -> Starlette:
         return Starlette(
             routes=[
+                Route("/fake-stats", self._stats),
                 Route("/{version}", self._handle, methods=["GET", "POST"]),
                 Route("/{version}/{path:path}", self._handle, methods=["GET", "POST"]),
             ]
@@ -100,10 +148,13 @@ class FakeGraph:
     def reset(self) -> None:
         self.faults.clear()
         self.requests.clear()
+        self.load.reset()
         self.runs.clear()
         self._results.clear()
         self.forbidden_accounts.clear()
         self.latency_s, self.usage_pct, self.max_rows, self.polls_to_complete = 0.0, 3.0, None, 2
+        self.oldest_served, self.access_tier = OLDEST_SERVED, "standard_access"
+        self.rules.reset()
 
     async def _handle(self, request: Request) -> Response:
         started = time.monotonic()
@@ -115,14 +166,28 @@ class FakeGraph:
         )
         path = request.path_params.get("path", "").strip("/")
         self.requests.append(Recorded(request.method, path, params))
-        account = self._account_for(path, params)
-        response = self._respond(request, path, params, token, account)
-        # Every answer takes latency_s in all, the fake's own work included (as a remote server's would).
-        await asyncio.sleep(max(0.0, self.latency_s - (time.monotonic() - started)))
-        return response
+        usage = self.load.arrive(started, self.usage_pct)
+        try:
+            account = self._account_for(path, params)
+            response = self._respond(request, path, params, token, account, usage)
+            # Every answer takes latency_s in all, the fake's own work included (as a remote
+            # server's would).
+            await asyncio.sleep(max(0.0, self.latency_s - (time.monotonic() - started)))
+            return response
+        finally:
+            self.load.leave()
+
+    async def _stats(self, request: Request) -> Response:
+        return JSONResponse({"requests": len(self.requests), **self.load.as_json()})
 
     def _respond(
-        self, request: Request, path: str, params: dict[str, str], token: str, account: str | None
+        self,
+        request: Request,
+        path: str,
+        params: dict[str, str],
+        token: str,
+        account: str | None,
+        usage_pct: float,
     ) -> Response:
         key = json.dumps([request.method, path, sorted(params.items()), token])
         cached = self._encoded.get(key) if self.cache_responses else None
@@ -132,12 +197,14 @@ class FakeGraph:
             if self.cache_responses and status == 200 and request.method == "GET" and path not in self.runs:
                 self._encoded[key] = cached
         status, content, eta = cached
-        headers = self._usage_headers(path, account, eta)
+        headers = self._usage_headers(path, account, eta, usage_pct)
         return Response(content, status_code=status, media_type="application/json", headers=headers)
 
     def _answer(
         self, request: Request, path: str, params: dict[str, str], token: str, account: str | None
     ) -> tuple[int, Any, int]:
+        if self._retired(request.path_params.get("version", "")):
+            return 400, _error(2635, _RETIRED_MESSAGE), 0
         if token != TOKEN:
             return 400, _error(190, "Error validating access token: Session has expired.", 463), 0
         fault = self._take_fault(request.method, path, ANSWER_FAULTS)
@@ -165,9 +232,9 @@ class FakeGraph:
             return _objects(lambda: read_ids(self.world, params))
         if parts[0].startswith("act_") and parts[1:] == ["insights"]:
             account_id = parts[0].removeprefix("act_")
-            query = _query(params)
+            query = self._ruled(account_id, _query(params), sync=request.method != "POST")
             if request.method == "POST":
-                return self._start_run(account_id, query, self._take_fault("POST", path, {"run_fail"}))
+                return self._start_run(account_id, query, self._take_fault("POST", path, set(RUN_FAILURES)))
             return self._page(
                 str(request.url),
                 f"sync:{account_id}:{_query_key(params)}",
@@ -176,11 +243,20 @@ class FakeGraph:
                 query,
                 sync=True,
             )
+        if parts[0].startswith("act_") and parts[1:] == ["ads"]:
+            return self.rules.ads_summary(parts[0].removeprefix("act_"))
         if parts[0] in self.runs:
             return self._run_answer(str(request.url), parts, params)
         if request.method == "GET" and len(parts) == 1:
             return _objects(lambda: read_node(self.world, parts[0], params.get("fields", "")))
         raise _GraphError(400, _error(100, f"Unsupported {request.method.lower()} request.", 33))
+
+    def _ruled(self, account_id: str, query: Query, *, sync: bool) -> Query:
+        with self._lock:
+            try:
+                return self.rules.query(account_id, query, sync=sync)
+            except Refused as exc:
+                raise _GraphError(400, _error(exc.code, exc.message, exc.subcode)) from exc
 
     def _groups(self, account_id: str, query: Query, *, sync: bool) -> list[tuple[Key, Stats]]:
         problem = query_problem(query)
@@ -196,9 +272,10 @@ class FakeGraph:
     def _start_run(self, account_id: str, query: Query, fault: Fault | None) -> dict[str, str]:
         found = self._groups(account_id, query, sync=False)
         too_big = self.max_rows is not None and len(found) > self.max_rows
+        error = RUN_FAILURES[fault.kind] if fault else RUN_FAILURES["run_fail"] if too_big else None
         with self._lock:
             run_id = str(6_023_920_149_050 + len(self.runs))
-            self.runs[run_id] = Run(account_id, query, fault is not None or too_big)
+            self.runs[run_id] = Run(account_id, query, error)
         return {"report_run_id": run_id}
 
     def _run_answer(self, url: str, parts: list[str], params: dict[str, str]) -> dict[str, Any]:
@@ -212,15 +289,8 @@ class FakeGraph:
             "date_start": str(run.query.since),
             "date_stop": str(run.query.until),
         }
-        if run.fail and run.polls >= self.polls_to_complete:
-            return {
-                **node,
-                "async_status": "Job Failed",
-                "async_percent_completion": 0,
-                "error_code": -2,
-                "error_subcode": 2490547,
-                "error_message": "Generating the report failed. Try again later.",
-            }
+        if run.error is not None and run.polls >= self.polls_to_complete:
+            return {**node, "async_status": "Job Failed", "async_percent_completion": 0, **run.error}
         if run.polls >= self.polls_to_complete:
             return {**node, "async_status": "Job Completed", "async_percent_completion": 100}
         state = ASYNC_STATES[min(run.polls, len(ASYNC_STATES) - 1)]
@@ -254,6 +324,10 @@ class FakeGraph:
             body["paging"]["next"] = _with_param(url, "after", cursor)
         return body
 
+    def _retired(self, version: str) -> bool:
+        match = re.fullmatch(r"v(\d+)\.\d+", version)
+        return match is not None and int(match.group(1)) < self.oldest_served
+
     def _take_fault(self, method: str, path: str, kinds: set[str] | frozenset[str]) -> Fault | None:
         with self._lock:
             for fault in self.faults:
@@ -276,8 +350,8 @@ class FakeGraph:
         ids = params.get("ids", head).split(",")
         return self.world.account_of(ids[0]) if ids and ids[0] else None
 
-    def _usage_headers(self, path: str, account: str | None, eta: int) -> dict[str, str]:
-        pct = 100.0 if eta else self.usage_pct
+    def _usage_headers(self, path: str, account: str | None, eta: int, usage_pct: float) -> dict[str, str]:
+        pct = 100.0 if eta else usage_pct
         headers = {
             "x-app-usage": _compact({"call_count": pct, "total_time": pct / 2, "total_cputime": pct / 3})
         }
@@ -292,19 +366,27 @@ class FakeGraph:
                             "total_cputime": pct / 2,
                             "total_time": pct / 2,
                             "estimated_time_to_regain_access": eta,
-                            "ads_api_access_tier": "standard_access",
+                            "ads_api_access_tier": self.access_tier,
                         }
                     ]
                 }
             )
             headers["x-ad-account-usage"] = _compact(
-                {"acc_id_util_pct": pct, "reset_time_duration": 0, "ads_api_access_tier": "standard_access"}
+                {"acc_id_util_pct": pct, "reset_time_duration": 0, "ads_api_access_tier": self.access_tier}
             )
         if "insights" in path:
             headers["x-fb-ads-insights-throttle"] = _compact(
-                {"app_id_util_pct": pct, "acc_id_util_pct": pct, "ads_api_access_tier": "standard_access"}
+                {"app_id_util_pct": pct, "acc_id_util_pct": pct, "ads_api_access_tier": self.access_tier}
             )
+        if account is not None and "insights" in path:
+            headers.update(self.rules.headers(account))
         return headers
+
+
+_RETIRED_MESSAGE = (
+    "(#2635) You are calling a deprecated version of the Ads API. "
+    f"Please update to the latest version: {NEWEST_VERSION}."
+)
 
 
 class _GraphError(Exception):

@@ -25,6 +25,10 @@ from marketing_etl.sandbox.fakes.facebook_world import (
 )
 
 HOURLY = "hourly_stats_aggregated_by_audience_time_zone"
+OFF_META_BREAKDOWNS = frozenset({"region", "dma", HOURLY, "hourly_stats_aggregated_by_advertiser_time_zone"})
+_OFF_META_KEYS = frozenset(
+    K[name] for name in ("pixel_purchase", "pixel_purchase_value_cents", "lead", "lead_value_cents")
+)
 LEVELS = ("account", "campaign", "adset", "ad")
 IDENTITY_FIELDS = frozenset(
     {
@@ -39,6 +43,7 @@ IDENTITY_FIELDS = frozenset(
         "ad_name",
         "objective",
         "buying_type",
+        "attribution_setting",
         "date_start",
         "date_stop",
     }
@@ -116,18 +121,29 @@ def query_problem(q: Query) -> str | None:
 
 def group(world: World, account_id: str, q: Query) -> dict[Key, Stats]:
     groups: dict[Key, Stats] = {}
+    if HOURLY in q.breakdowns and account_id in world.needs_hourly_opt_in:
+        return groups
+    on_meta_only = bool(OFF_META_BREAKDOWNS & set(q.breakdowns))
     for ad in _ads(world, account_id, q.filters):
         object_id = _object_id(ad, q.level)
         for day in days(q.since, q.until):
             stamp = (str(day), str(day)) if q.daily else (str(q.since), str(q.until))
             for bucket in BUCKETS[q.breakdowns]:
                 stats = world.stats(ad.id, day, bucket)
+                if stats is not None and on_meta_only:
+                    stats = _without_off_meta(stats)
                 if stats is not None:
                     key = (*stamp, object_id, bucket)
                     groups[key] = add(groups.get(key), stats)
     if any(f == "spend" and op == "GREATER_THAN" for f, op, _ in q.filters):
         groups = {k: s for k, s in groups.items() if s[K["spend_cents"]] > 0}
     return groups
+
+
+def _without_off_meta(stats: Stats) -> Stats:
+    """With a region or hourly breakdown Facebook reports no off-Meta conversions (absent, which
+    the rendering leaves out like any zero)."""
+    return [0 if i in _OFF_META_KEYS else value for i, value in enumerate(stats)]
 
 
 def _ads(world: World, account_id: str, filters: tuple[tuple[str, str, Any], ...]) -> list[FakeAd]:
@@ -174,6 +190,9 @@ def _identity(world: World, account_id: str, level: str, object_id: str) -> dict
     }
     item = world.objects.get(object_id)
     chain = {"campaign": 1, "adset": 2, "ad": 3}.get(level, 0)
+    settings = {adset.attribution_setting for adset in _adsets_of(world, account.adsets, item)}
+    if len(settings) == 1:  # a row mixing ad sets of different settings states none (key left out)
+        found["attribution_setting"] = settings.pop()
     if chain >= 3 and isinstance(item, FakeAd):
         found.update(ad_id=item.id, ad_name=item.name)
         item = world.objects[item.adset_id]
@@ -190,6 +209,17 @@ def _identity(world: World, account_id: str, level: str, object_id: str) -> dict
             buying_type=item.buying_type,
         )
     return found
+
+
+def _adsets_of(world: World, adsets: list[FakeAdSet], item: object) -> list[FakeAdSet]:
+    """The ad sets whose delivery a row of `item` (an ad, ad set, campaign; None: the account) sums."""
+    if isinstance(item, FakeAd):
+        item = world.objects[item.adset_id]
+    if isinstance(item, FakeAdSet):
+        return [item]
+    if isinstance(item, FakeCampaign):
+        return [adset for adset in adsets if adset.campaign_id == item.id]
+    return adsets
 
 
 def _dec(value: float, places: int = 6) -> str:

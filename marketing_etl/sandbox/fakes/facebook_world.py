@@ -153,6 +153,7 @@ class FakeAdSet:
     budget_remaining: str
     bid_strategy: str
     bid_amount: str | None
+    attribution_setting: str = "7d_click_1d_view"  # which window the ad set's conversions follow
     created_time: str = "2025-01-06T07:00:00+0700"
 
 
@@ -209,6 +210,9 @@ class World:
             self.accounts[account.id] = account
             for c in range(campaigns):
                 self._add_campaign(account, c, adsets, ads)
+        # Accounts that have not opted in to the audience-time-zone hourly breakdown (Meta,
+        # 2026-08-03): Facebook answers their hourly queries with no rows.
+        self.needs_hourly_opt_in: set[str] = set()
         self.objects: dict[str, WorldObject] = {p.id: p for p in self.pages}
         self._profiles: dict[str, list[int]] = {}
         for account in self.accounts.values():
@@ -260,6 +264,7 @@ class World:
                 budget_remaining=str(12_345 + s),
                 bid_strategy=("LOWEST_COST_WITHOUT_CAP", "COST_CAP")[s % 2],
                 bid_amount=None if s % 2 == 0 else str(1_500 + c),
+                attribution_setting=("7d_click_1d_view", "1d_click")[c % 2],
             )
             account.adsets.append(adset)
             for n in range(ads):

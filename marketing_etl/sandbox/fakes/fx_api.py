@@ -7,7 +7,9 @@
 
 `GET {primary}` and `GET {mirror}` answer `{"date": "2024-03-01", "usd": {"vnd": 24650.5, ...}}`
 for a (date, base) that has rates, and 404 (as the CDN does for an unpublished date) for one
-that has none, such as a weekend. A shape put in `down` answers 503 to everything.
+that has none, such as a weekend. A shape put in `down` answers 503 to everything. Like the ECB
+since Bulgaria adopted the euro, it publishes no BGN rate for a day from 2026-01-01 on (neither a
+BGN table nor BGN in another table), whatever the test set.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from starlette.routing import Route
 PRIMARY_PATH = "/npm/@fawazahmed0/currency-api@{date}/v1/currencies/{base}.json"
 MIRROR_PATH = "/mirror/{date}/v1/currencies/{base}.json"
 _DAY, _BASE = r"(\d{4}-\d{2}-\d{2})", r"([a-z]+)"
+NO_BGN_FROM = "2026-01-01"  # ISO dates compare as text
 _SHAPES = {
     "primary": re.compile(rf"^/npm/@fawazahmed0/currency-api@{_DAY}/v1/currencies/{_BASE}\.json$"),
     "mirror": re.compile(rf"^/mirror/{_DAY}/v1/currencies/{_BASE}\.json$"),
@@ -74,6 +77,8 @@ class FakeFx:
                 self.calls.append(FxCall(shape, day, base, 503))
                 return PlainTextResponse("Service Unavailable", status_code=503)
             quotes = self.tables.get((day, base))
+            if day >= NO_BGN_FROM and quotes is not None:
+                quotes = None if base == "bgn" else {code: v for code, v in quotes.items() if code != "bgn"}
             status = 200 if quotes is not None else 404
             self.calls.append(FxCall(shape, day, base, status))
         if quotes is None:

@@ -75,12 +75,12 @@ def _check(target: A1, values: list[list[Any]], shown: str) -> None:
 
 
 def _write(book: FakeSpreadsheet, target: A1, values: list[list[Any]], option: str) -> Json:
+    for row in values:
+        if any(isinstance(value, float) and value != value for value in row):
+            raise bad_request("Invalid JSON payload received. Unexpected token.")
     for dr, row in enumerate(values):
-        for dc, value in enumerate(row):
-            if isinstance(value, float) and value != value:
-                raise bad_request("Invalid JSON payload received. Unexpected token.")
-            stored = user_entered(value) if option == "USER_ENTERED" else value
-            target.tab.put(target.r0 + dr, target.c0 + dc, stored)
+        stored = [user_entered(value) for value in row] if option == "USER_ENTERED" else row
+        target.tab.put_row(target.r0 + dr, target.c0, stored)
     width = max((len(row) for row in values), default=0)
     return {
         "spreadsheetId": book.spreadsheet_id,

@@ -7,7 +7,7 @@ mapping table in `metrics.py`. How a field is fetched is decided in `plan.py`, n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from marketing_etl.sources.facebook.metrics import FRIENDLY_METRICS
 
@@ -30,6 +30,7 @@ FIELD_KINDS: dict[str, str] = {
             "bid_strategy",
             "adset_bid_strategy",
             "account_currency",
+            "attribution_setting",
             "age",
             "gender",
             "country",
@@ -175,7 +176,7 @@ def _campaign_breakdown(name: str, breakdowns: tuple[str, ...], fanout: int) -> 
     )
 
 
-TEMPLATES: tuple[Template, ...] = (
+_TEMPLATES: tuple[Template, ...] = (
     Template(
         "Campaign Overview Report",
         (PERFORMANCE,),
@@ -548,6 +549,9 @@ TEMPLATES: tuple[Template, ...] = (
         breakdown_fanout=25,
     ),
 )
+# Every template offers the attribution setting (the ad set's) that a row's conversions follow.
+_ATTRIBUTION = FieldGroup("Attribution", ("attribution_setting",), default=False)
+TEMPLATES = tuple(replace(t, groups=(*t.groups, _ATTRIBUTION)) for t in _TEMPLATES)
 
 TASK_TYPES = (DAILY, PERFORMANCE, BREAKDOWN)
 _BY_KEY = {name.casefold(): t for t in TEMPLATES for name in (t.name,)}

@@ -1,12 +1,14 @@
 """What the Facebook source checks when a job is created, and its catalog for GET /reports/templates.
 
 A job needs ad accounts and a template; the template must exist, and the selected fields must be
-the template's (unknown names come back with the closest valid ones).
+the template's (unknown names come back with the closest valid ones); the start date must be
+within the retention of what is asked for (platform_rules.py).
 """
 
 from __future__ import annotations
 
 import difflib
+from datetime import date
 
 from marketing_etl.contracts.plugins import (
     CatalogField,
@@ -23,10 +25,11 @@ from marketing_etl.sources.facebook.catalog import (
     normalise,
     templates_for,
 )
-from marketing_etl.sources.facebook.plan import unknown_fields
+from marketing_etl.sources.facebook.plan import plan_report, unknown_fields
+from marketing_etl.sources.facebook.platform_rules import retention_problem, template_description
 
 
-def job_problems(spec: JobSpec) -> list[FieldProblem]:
+def job_problems(spec: JobSpec, today: date) -> list[FieldProblem]:
     required = required_fields(spec)
     if required or not spec.template_name:
         return required
@@ -38,7 +41,9 @@ def job_problems(spec: JobSpec) -> list[FieldProblem]:
     unknown = unknown_fields(template, spec.selected_fields)
     if unknown:
         return [FieldProblem("selected_fields", _fields_problem(template, unknown))]
-    return []
+    plan = plan_report(template, spec.selected_fields)
+    too_old = retention_problem(template, plan.insight_fields, spec.start_date, today)
+    return [too_old] if too_old else []
 
 
 def catalog_of(task_type: str) -> TaskCatalog:
@@ -75,6 +80,7 @@ def _described(template: Template) -> CatalogTemplate:
         breakdowns=template.breakdowns,
         time_increment=template.time_increment,
         default_fields=template.defaults,
+        description=template_description(template),
         groups=tuple(
             FieldGroup(group.label, tuple(CatalogField(f, template.kind_of(f)) for f in group.fields))
             for group in template.groups

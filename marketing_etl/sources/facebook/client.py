@@ -24,6 +24,7 @@ from marketing_etl.context import JobContext
 from marketing_etl.errors import FatalError
 from marketing_etl.http import open_client
 from marketing_etl.sources.facebook.graph_errors import Failure, GraphError, parse_error, to_exception
+from marketing_etl.sources.facebook.pacing import RequestGate
 from marketing_etl.sources.facebook.retry import GraphFailure, graph_retrier
 from marketing_etl.sources.facebook.throttle import FacebookTuning, RateLimiter
 from marketing_etl.sources.facebook.usage import Usage, parse_usage
@@ -52,26 +53,30 @@ class GraphClient:
     ) -> None:
         settings = ctx.settings
         self._ctx = ctx
-        self._prefix = f"/{settings.facebook_api_version}"
+        self._version = settings.facebook_api_version
+        self._prefix = f"/{self._version}"
         self.page_size = settings.facebook_page_size
         self.aborted = threading.Event()
+        self._reach_pct: dict[str, float] = {}  # per account, from the reach-throttle header
         self._api = open_client(
             ctx,
             PLATFORM,
             base_url=settings.facebook_graph_url.rstrip("/"),
             timeout=TIMEOUT,
             headers={"Authorization": f"Bearer {ctx.access_token}"},
-            # Each account stream has one request in flight; the metadata reads of accounts
-            # whose insights are done can overlap them.
-            limits=httpx.Limits(max_connections=2 * concurrency, max_keepalive_connections=2 * concurrency),
+            # The gate lets at most `concurrency` requests out at once.
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             transport=transport,
         )
+        # Next pages and metadata reads wait here for the gate, next to the account threads.
         self._ahead = ThreadPoolExecutor(2 * concurrency, thread_name_prefix=f"fb-ahead-{ctx.job_id}")
+        self.gate = RequestGate(concurrency, self._check_running)
         self.limiter = RateLimiter(
             ctx,
             self.sleep,
             max_wait_s=settings.facebook_max_wait_s,
             seconds_per_minute=tuning.seconds_per_minute,
+            hold_requests=self.gate.hold_for,
         )
         self._retry = graph_retrier(self.limiter, tuning, self.sleep)
 
@@ -104,6 +109,11 @@ class GraphClient:
             if pending is not None:
                 pending.cancel()
 
+    def reach_used_pct(self, account_id: str) -> float:
+        """How much of the account's daily reach-with-breakdowns allowance Facebook last said
+        was used (0 until it has said)."""
+        return self._reach_pct.get(account_id, 0.0)
+
     def in_background(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         """Run `fn` on the client's helper threads, in a copy of the caller's context so that
         its calls are logged and recorded for this job."""
@@ -133,23 +143,27 @@ class GraphClient:
         return self._retry.call(partial(self._attempt, method, url, _encode(params), account_id))
 
     def _attempt(self, method: str, url: str, params: dict[str, str], account_id: str) -> dict[str, Any]:
-        self._check_running()
-        reading = self._api.send(
-            method,
-            url,
-            partial(_read, account_id=account_id),
-            endpoint=url,
-            usage=Usage(account_id=account_id).as_record(),
-            params=params if method == "GET" else None,
-            data=None if method == "GET" else params,
-        )
+        with self.gate.slot():
+            reading = self._api.send(
+                method,
+                url,
+                partial(_read, account_id=account_id),
+                endpoint=url,
+                usage=Usage(account_id=account_id).as_record(),
+                params=params if method == "GET" else None,
+                data=None if method == "GET" else params,
+            )
+            # Before the place is freed: the next request is admitted knowing this usage.
+            self.gate.observe(account_id, reading.figures)
         failure = reading.failure
         if failure is None:
             self.limiter.after_success(reading.figures, account_id)
+            if reading.figures.reach_pct is not None:
+                self._reach_pct[account_id] = reading.figures.reach_pct
             return reading.body
         if failure.kind in _RETRIED:
             raise GraphFailure(failure, reading.figures, account_id)
-        raise to_exception(failure, account_id)
+        raise to_exception(failure, account_id, self._version)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,13 @@
-"""One job's fetch: every account and date window, a few accounts at a time, rows out in order.
+"""One job's fetch: every account and date window, many accounts at once, rows out in order.
 
-Work items are (date window, account), submitted window by window to a bounded thread pool, each
-account's pages read in sequence by its thread. Rows leave one window at a time, sorted by
-(date, account, object, breakdown values), so memory holds about one window, never the report.
+Work items are (date window, part of it, account), submitted window by window to a pool of
+FACEBOOK_MAX_CONCURRENCY threads, each part's pages read in sequence by its thread. How many
+requests are really in flight is the client's gate's business (pacing.py: fewer as Facebook's
+usage rises). A window has one part per account, unless the job has fewer accounts than threads:
+then a long range is cut into async runs fetched side by side. Object metadata is read while the
+pages arrive (metadata.ReadAhead). Rows leave one window at a time, sorted by (date, account,
+object, breakdown values), so memory holds about one window, never the report, and the order
+does not depend on which request finished first.
 """
 
 from __future__ import annotations
@@ -22,10 +27,11 @@ from marketing_etl.context import JobContext
 from marketing_etl.contracts.report import AccountInfoLookup
 from marketing_etl.models import Account
 from marketing_etl.sources.facebook.account_info import read_account_info
+from marketing_etl.sources.facebook.allowances import Allowances
 from marketing_etl.sources.facebook.client import GraphClient
 from marketing_etl.sources.facebook.graph_errors import AccountForbidden
 from marketing_etl.sources.facebook.insights import InsightsFetcher, Slice, date_windows
-from marketing_etl.sources.facebook.metadata import MetadataCache
+from marketing_etl.sources.facebook.metadata import MetadataCache, ReadAhead
 from marketing_etl.sources.facebook.plan import ReportPlan
 from marketing_etl.sources.facebook.rows import Partial, RowShaper
 from marketing_etl.sources.facebook.throttle import FacebookTuning
@@ -33,7 +39,7 @@ from marketing_etl.sources.facebook.throttle import FacebookTuning
 log = logging.getLogger(__name__)
 
 Window = tuple[date, date]
-Task = tuple[Window, int]  # (date window, index into the job's accounts)
+Task = tuple[Window, Window, int]  # (date window, the part of it fetched, index into the accounts)
 Rows = list[list[Any]]  # [sort key, report row] pairs
 PROGRESS_FROM, PROGRESS_TO = 5, 90
 
@@ -45,6 +51,7 @@ class ReportFetch:
         plan: ReportPlan,
         tuning: FacebookTuning,
         account_info: AccountInfoLookup | None,
+        allowances: Allowances,
         *,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -55,27 +62,38 @@ class ReportFetch:
         self._accounts = ctx.spec.accounts
         self._skipped: set[str] = set()  # refused accounts, warned about once and not asked again
         self._account_info = account_info  # filled before the first row, when the report needs it
-        self._concurrency = ctx.settings.facebook_concurrency
+        self._allowances = allowances
+        self._concurrency = ctx.settings.facebook_max_concurrency
         self._lock = threading.Lock()
 
     def rows(self) -> Iterator[list[Any]]:
         """Lazily: nothing is fetched until the destination starts reading."""
-        windows = date_windows(self._plan, self._ctx.spec.start_date, self._ctx.spec.end_date)
-        tasks = [(window, index) for window in windows for index in range(len(self._accounts))]
         client = GraphClient(self._ctx, self._tuning, self._concurrency, transport=self._transport)
         pool = ThreadPoolExecutor(self._concurrency, thread_name_prefix=f"fb-{self._ctx.job_id}")
         try:
-            fetcher = InsightsFetcher(client, self._plan, self._tuning)
+            fetcher = InsightsFetcher(client, self._plan, self._tuning, self._allowances)
             cache = MetadataCache(client, self._plan.meta_keys)
+            tasks = self._tasks(fetcher)
             if self._account_info is not None:
                 read_account_info(client, self._accounts, self._account_info)
             yield from self._ordered(tasks, pool, lambda task: self._fetch_task(task, fetcher, cache, client))
+            log.info("Up to %d Facebook requests were in flight at once", client.gate.peak_in_flight)
             if client.limiter.waited_s:
                 log.info("Waited %.1f s in total for Facebook's rate limits", client.limiter.waited_s)
         finally:
             client.aborted.set()  # running accounts stop at their next call
             pool.shutdown(wait=True, cancel_futures=True)
             client.close()
+
+    def _tasks(self, fetcher: InsightsFetcher) -> list[Task]:
+        windows = date_windows(self._plan, self._ctx.spec.start_date, self._ctx.spec.end_date)
+        ways = max(1, self._concurrency // max(1, len(self._accounts)))
+        return [
+            (window, part, index)
+            for window in windows
+            for index in range(len(self._accounts))
+            for part in fetcher.parallel_ranges(*window, ways)
+        ]
 
     def _ordered(
         self, tasks: list[Task], pool: ThreadPoolExecutor, run: Callable[[Task], Future[Rows]]
@@ -94,7 +112,7 @@ class ReportFetch:
         window: list[list[Any]] = []
         done = 0
         while queue:
-            (dates, _), future = queue.popleft()
+            (dates, _, _), future = queue.popleft()
             window.extend(future.result().result())
             submit_next()
             done += 1
@@ -107,25 +125,42 @@ class ReportFetch:
     def _fetch_task(
         self, task: Task, fetcher: InsightsFetcher, cache: MetadataCache, client: GraphClient
     ) -> Future[Rows]:
-        """The account's insights for the window; its metadata read goes to the client's helper
-        threads, so this thread can start the next account one call earlier."""
-        (since, until), index = task
+        """The account's insights for the part of the window. Full batches of its objects are
+        read while its pages arrive; the rest goes to the client's helper threads, so this thread
+        can start the next account one call earlier."""
+        _, (since, until), index = task
         account = self._accounts[index]
         shaper = RowShaper(self._plan, account, index)
+        ahead = None
+        if self._plan.meta_keys:
+            ahead = ReadAhead(cache, client.in_background, account.id, lambda: shaper.currency)
+
+        def shape(raw: dict[str, Any]) -> Partial:
+            partial = shaper.partial(raw)
+            if ahead is not None:
+                ahead.note(partial.object_id)
+            return partial
+
         partials: list[Partial] = []
         if account.id not in self._skipped:
             try:
-                partials = fetcher.fetch(Slice(account.id, since, until), shaper.partial)
+                partials = fetcher.fetch(Slice(account.id, since, until), shape)
             except AccountForbidden as exc:
                 self._forbidden(account, exc)
+        client.gate.forget(account.id)  # its usage no longer holds the other accounts back
         if self._plan.meta_keys and partials:
-            return client.in_background(self._complete, account, shaper, partials, cache)
+            return client.in_background(self._complete, account, shaper, partials, cache, client)
         done: Future[Rows] = Future()
         done.set_result([[p.key, shaper.complete(p, {})] for p in partials])
         return done
 
     def _complete(
-        self, account: Account, shaper: RowShaper, partials: list[Partial], cache: MetadataCache
+        self,
+        account: Account,
+        shaper: RowShaper,
+        partials: list[Partial],
+        cache: MetadataCache,
+        client: GraphClient,
     ) -> Rows:
         ids = [p.object_id for p in partials]
         try:
@@ -133,6 +168,8 @@ class ReportFetch:
         except AccountForbidden as exc:
             self._forbidden(account, exc)
             return []
+        finally:
+            client.gate.forget(account.id)
         return [[p.key, shaper.complete(p, metas)] for p in partials]
 
     def _forbidden(self, account: Account, exc: AccountForbidden) -> None:

@@ -2,7 +2,8 @@
 
 Facebook signals throttling in HTTP 400 bodies (never key on 429), token problems with code 190,
 missing access with 10/200-299 or 100/33, and "ask for less" with code 1, 100/1487534 and the
-sync timeouts. Everything that is neither of those nor transient is a bug or bad input.
+sync timeouts. #2635 means the configured API version is retired: fatal, naming the setting.
+Everything that is neither of those nor transient is a bug or bad input.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from enum import Enum
 from typing import Any
 
 from marketing_etl.errors import AccessDenied, EtlError, FatalError, TransientError, UserError
+from marketing_etl.sources.facebook.versions import deprecated_message
 
 THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
 THROTTLE_SUBCODES = frozenset({2446079, 1487742, 1504022, 1504039})
 TOKEN_CODES = frozenset({190, 102})
 TRANSIENT_SUBCODES = frozenset({99, 1504043, 1504044})
+DEPRECATED_VERSION = 2635
 _TOO_MUCH = frozenset({(100, 1487534), (100, 1504018), (2, 1504038)})
 
 TOKEN_MESSAGE = (
@@ -46,6 +49,8 @@ class GraphError:
     @property
     def kind(self) -> Failure:
         code, subcode = self.code, self.subcode
+        if code == DEPRECATED_VERSION:  # never retried, whatever the HTTP status
+            return Failure.OTHER
         if code in TOKEN_CODES:
             return Failure.TOKEN
         if code in THROTTLE_CODES or subcode in THROTTLE_SUBCODES:
@@ -91,8 +96,10 @@ class AccountForbidden(AccessDenied):
         self.reason = reason
 
 
-def to_exception(error: GraphError, account_id: str) -> EtlError:
-    """The exception for a failure the client does not retry."""
+def to_exception(error: GraphError, account_id: str, version: str) -> EtlError:
+    """The exception for a failure the client does not retry; `version` is the one called."""
+    if error.code == DEPRECATED_VERSION:
+        return FatalError(deprecated_message(version), detail=error.describe())
     kind = error.kind
     if kind is Failure.TOKEN:
         return AccessDenied(TOKEN_MESSAGE, detail=error.describe())

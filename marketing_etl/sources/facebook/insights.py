@@ -2,7 +2,9 @@
 
 A request carries every selected field at once. Small ones are sync GETs; ones expected to need
 many result pages (or any hourly breakdown, which Facebook serves reliably only async) are async
-report runs. When Facebook says "reduce the amount of data" (or a run fails), the request is split:
+report runs; a long range of one account can be cut into async runs fetched side by side
+(`parallel_ranges`) when each still brings enough rows to pay for its run's extra calls.
+When Facebook says "reduce the amount of data" (or a run fails), the request is split:
 the date range is halved down to single days (daily templates only: halving an aggregate would
 change its numbers), then the campaigns are halved, and the parts are fetched the same way.
 """
@@ -15,7 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from marketing_etl.errors import UserError
+from marketing_etl.errors import FatalError, UserError
+from marketing_etl.sources.facebook.allowances import Allowances, Reach
 from marketing_etl.sources.facebook.catalog import HOURLY
 from marketing_etl.sources.facebook.client import GraphClient
 from marketing_etl.sources.facebook.graph_errors import TooMuchData
@@ -75,16 +78,29 @@ def date_windows(plan: ReportPlan, start: date, end: date) -> list[tuple[date, d
 
 
 class InsightsFetcher:
-    def __init__(self, client: GraphClient, plan: ReportPlan, tuning: FacebookTuning) -> None:
+    def __init__(
+        self, client: GraphClient, plan: ReportPlan, tuning: FacebookTuning, allowances: Allowances
+    ) -> None:
         self._client = client
         self._plan = plan
         self._tuning = tuning
+        self._allowances = allowances
 
     def fetch(self, piece: Slice, shape: Callable[[dict[str, Any]], T]) -> list[T]:
+        rows = self._fetch(piece, shape)
+        if not rows:
+            self._allowances.explain_no_hourly_rows(self._client, piece.account_id, piece.since, piece.until)
+        return rows
+
+    def _fetch(self, piece: Slice, shape: Callable[[dict[str, Any]], T]) -> list[T]:
         """All rows of `piece`, shaped. Rows are kept only once the whole request succeeded,
         so a request that fails halfway and is split never yields a row twice."""
         try:
             return [shape(row) for page in self._pages(piece) for row in page]
+        except FatalError as exc:
+            if not self._allowances.reach_refused(piece.account_id, exc):
+                raise
+            return self._fetch(piece, shape)  # again, now without reach
         except TooMuchData as exc:
             parts = self._split(piece)
             log.info(
@@ -93,21 +109,43 @@ class InsightsFetcher:
                 _describe(piece),
                 len(parts),
             )
-        return [row for part in parts for row in self.fetch(part, shape)]
+        return [row for part in parts for row in self._fetch(part, shape)]
 
     def _pages(self, piece: Slice) -> Iterator[list[dict[str, Any]]]:
         params = self._params(piece)
-        if self._is_large(piece):
+        reach = self._allowances.reach_mode(self._client, piece.account_id, piece.since)
+        if reach is Reach.WITHHELD:
+            params["fields"] = Allowances.without_reach(params["fields"])
+            return Allowances.blank_reach(self._request(piece, params, large=self._is_large(piece)))
+        return self._request(piece, params, large=reach is Reach.ASYNC or self._is_large(piece))
+
+    def _request(
+        self, piece: Slice, params: dict[str, Any], *, large: bool
+    ) -> Iterator[list[dict[str, Any]]]:
+        if large:
+            self._allowances.take_hourly_run(self._client, piece.account_id)
             return report_pages(self._client, piece.account_id, params, self._tuning)
         return self._client.pages(f"{piece.account_id}/insights", params, account_id=piece.account_id)
 
+    def parallel_ranges(self, since: date, until: date, ways: int) -> list[tuple[date, date]]:
+        """The range in up to `ways` consecutive parts of at least ASYNC_FROM_ROWS expected rows
+        each (one part when the range is smaller, or the template's rows are aggregates)."""
+        days = (until - since).days + 1
+        if not self._plan.template.time_increment:
+            return [(since, until)]
+        parts = max(1, min(ways, days, self._expected_rows(days) // ASYNC_FROM_ROWS))
+        bounds = [since + timedelta(days=days * n // parts) for n in range(parts + 1)]
+        return [(bounds[n], bounds[n + 1] - timedelta(days=1)) for n in range(parts)]
+
     def _is_large(self, piece: Slice) -> bool:
-        template = self._plan.template
-        if HOURLY in template.breakdowns:
+        if HOURLY in self._plan.template.breakdowns:
             return True
-        days = piece.days if template.time_increment else 1
-        rows = days * LEVEL_ROWS_PER_DAY[template.level] * template.breakdown_fanout
-        return rows >= ASYNC_FROM_ROWS
+        return self._expected_rows(piece.days) >= ASYNC_FROM_ROWS
+
+    def _expected_rows(self, days: int) -> int:
+        template = self._plan.template
+        per_day = LEVEL_ROWS_PER_DAY[template.level] * template.breakdown_fanout
+        return (days if template.time_increment else 1) * per_day
 
     def _params(self, piece: Slice, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
         template = self._plan.template

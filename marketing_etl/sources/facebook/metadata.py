@@ -1,14 +1,17 @@
 """Object metadata (statuses, budgets, bids, creatives, page names) through `?ids=` batches.
 
 Only the keys a column needs are asked for, 50 ids per call, and every object is read at most
-once per job (the cache is shared by the account threads). Values are typed here: budgets and
-bid amounts arrive in the currency's minor unit (cents) and leave in the major unit.
+once per job (the cache is shared by the account threads). Full batches are read while the
+account's insights pages are still arriving (ReadAhead), the rest once they are all in. Values
+are typed here: budgets and bid amounts arrive in the currency's minor unit (cents) and leave in
+the major unit.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -86,23 +89,38 @@ class MetadataCache:
         self._account_locks: dict[str, threading.Lock] = {}
 
     def lookup(self, object_ids: Iterable[str], *, account_id: str, currency: str) -> dict[str, Meta]:
-        with self._lock:
-            account_lock = self._account_locks.setdefault(account_id, threading.Lock())
-        with account_lock:
-            return self._lookup(list(dict.fromkeys(object_ids)), account_id, currency)
+        wanted = list(dict.fromkeys(object_ids))
+        with self._account_lock(account_id):
+            self._fill(wanted, account_id, currency)
+            if "page_name" in self._keys:
+                with self._lock:
+                    unnamed = [m for i in wanted if (m := self._objects.get(i)) and "page_name" not in m]
+                self._add_page_names(unnamed, account_id)
+            with self._lock:
+                return {i: self._objects.get(i, {}) for i in wanted}
 
-    def _lookup(self, wanted: list[str], account_id: str, currency: str) -> dict[str, Meta]:
+    def read_ahead(self, object_ids: list[str], *, account_id: str, currency: str) -> None:
+        """Read objects before their lookup; page names wait for it, to be read in one go."""
+        with self._account_lock(account_id):
+            self._fill(object_ids, account_id, currency)
+
+    def knows(self, object_id: str) -> bool:
+        with self._lock:
+            return object_id in self._objects
+
+    def _account_lock(self, account_id: str) -> threading.Lock:
+        with self._lock:
+            return self._account_locks.setdefault(account_id, threading.Lock())
+
+    def _fill(self, wanted: list[str], account_id: str, currency: str) -> None:
         with self._lock:
             missing = [i for i in wanted if i not in self._objects]
         fetched = {
             object_id: _typed(raw, currency)
             for object_id, raw in self._read(missing, self._fields, account_id).items()
         }
-        if "page_name" in self._keys:
-            self._add_page_names(fetched.values(), account_id)
         with self._lock:
             self._objects.update(fetched)
-            return {i: self._objects.get(i, {}) for i in wanted}
 
     def _read(self, ids: list[str], fields: str, account_id: str) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -120,6 +138,39 @@ class MetadataCache:
             self._pages.update({page_id: str(page.get("name", "")) for page_id, page in pages.items()})
             for meta in metas:
                 meta["page_name"] = self._pages.get(meta["actor_id"], UNKNOWN_PAGE)
+
+
+class ReadAhead:
+    """One account stream's object ids as its rows arrive, read IDS_PER_CALL at a time in the
+    background while the next insights pages are on their way. Only full batches go early: the
+    calls stay as few as if every id were read at the end. A read that fails here is simply made
+    again by the lookup, which then reports the failure."""
+
+    def __init__(
+        self,
+        cache: MetadataCache,
+        submit: Callable[..., Future[None]],
+        account_id: str,
+        currency: Callable[[], str],
+    ) -> None:
+        self._cache = cache
+        self._submit = submit
+        self._account_id = account_id
+        self._currency = currency
+        self._seen: set[str] = set()
+        self._batch: list[str] = []
+
+    def note(self, object_id: str) -> None:
+        if object_id in self._seen or self._cache.knows(object_id):
+            return
+        self._seen.add(object_id)
+        self._batch.append(object_id)
+        if len(self._batch) == IDS_PER_CALL:
+            batch, self._batch = self._batch, []
+            self._submit(self._read, batch, self._currency())
+
+    def _read(self, batch: list[str], currency: str) -> None:
+        self._cache.read_ahead(batch, account_id=self._account_id, currency=currency)
 
 
 def _typed(raw: Mapping[str, Any], currency: str) -> Meta:
@@ -144,7 +195,6 @@ def _typed(raw: Mapping[str, Any], currency: str) -> Meta:
         creative_thumbnail_raw_url=thumbnail,
         creative_link=f"https://facebook.com/{story}" if story else "",
         actor_id=_text(creative.get("actor_id")),
-        page_name=UNKNOWN_PAGE,
     )
     return meta
 

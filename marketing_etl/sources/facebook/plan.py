@@ -29,6 +29,7 @@ INSIGHT_FIELDS = frozenset(
         "objective",
         "buying_type",
         "account_currency",
+        "attribution_setting",
         "campaign_id",
         "campaign_name",
         "adset_id",
@@ -78,6 +79,11 @@ class ReportPlan:
 def unknown_fields(template: Template, selected: list[str]) -> list[str]:
     known = {normalise(f) for f in template.fields}
     return [f for f in selected if normalise(f) not in known]
+
+
+def canonical_field(template: Template, header: str) -> str:
+    """The catalog's name of a field the user spelled `header` (any case and spacing)."""
+    return {normalise(f): f for f in template.fields}[normalise(header)]
 
 
 def plan_report(template: Template, selected: list[str]) -> ReportPlan:

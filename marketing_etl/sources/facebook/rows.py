@@ -17,6 +17,7 @@ from marketing_etl.models import Account
 from marketing_etl.sources.facebook.metadata import Meta, parse_time
 from marketing_etl.sources.facebook.metrics import metric_value
 from marketing_etl.sources.facebook.plan import ColumnSpec, ReportPlan
+from marketing_etl.sources.facebook.platform_rules import REACH_FIELDS
 
 Getter = Callable[[Mapping[str, Any]], Any]
 
@@ -77,6 +78,10 @@ def _getter(column: ColumnSpec, account: Account) -> Getter:
         return lambda raw: metric_value(raw, metric)
     convert = CONVERTERS[column.kind]
     key = column.key
+    if key in REACH_FIELDS:
+        # Marked None when Facebook withheld it (allowances.py): a blank cell, not a 0, because
+        # "not reported" is not "no one reached". An absent key is still a true 0.
+        return lambda raw: None if key in raw and raw[key] is None else convert(raw.get(key))
     return lambda raw: convert(raw.get(key))
 
 

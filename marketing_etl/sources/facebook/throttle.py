@@ -3,9 +3,9 @@
 From 75 % usage the next call of that account is delayed a little, more as usage nears 100 %.
 A throttling error waits for `estimated_time_to_regain_access` (minutes), else the account
 usage's `reset_time_duration` (seconds), else an exponential backoff (the shared retry helper
-runs those waits, retry.py). All waits of a job share one budget (FACEBOOK_MAX_WAIT_S) of
-wall-clock time: when the next wait would pass it, the job fails with RateLimited instead of
-waiting for nothing.
+runs those waits, retry.py). Every such wait also holds the job's other requests (pacing.py).
+All waits of a job share one budget (FACEBOOK_MAX_WAIT_S) of wall-clock time: when the next
+wait would pass it, the job fails with RateLimited instead of waiting for nothing.
 """
 
 from __future__ import annotations
@@ -49,9 +49,11 @@ class RateLimiter:
         *,
         max_wait_s: float,
         seconds_per_minute: float,
+        hold_requests: Callable[[float], None],
     ) -> None:
         self._ctx = ctx
         self._sleep = sleep
+        self._hold_requests = hold_requests
         self._max_wait_s = max_wait_s
         self._minute_s = seconds_per_minute
         self._lock = threading.Lock()
@@ -103,8 +105,8 @@ class RateLimiter:
         )
 
     def book(self, wait_s: float) -> bool:
-        """Count a wait against the budget as wall-clock time: waits of several account
-        threads that overlap are counted once."""
+        """Count a wait against the budget as wall-clock time (waits of several account
+        threads that overlap are counted once); while it lasts, no request of the job starts."""
         with self._lock:
             now = time.monotonic()
             end = now + wait_s
@@ -113,7 +115,8 @@ class RateLimiter:
                 return False
             self._waited_s += extra
             self._covered_until = max(self._covered_until, end)
-            return True
+        self._hold_requests(wait_s)
+        return True
 
 
 def _minutes(seconds: float) -> str:

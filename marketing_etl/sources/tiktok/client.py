@@ -5,7 +5,8 @@ token in the Access-Token header. TikTok answers HTTP 200 even for errors, so th
 decides (codes.py): throttling and TikTok-side faults are retried by the shared retry helper with
 jittered exponential backoff, anything else ends the job with TikTok's message. Before every
 attempt the client checks for cancel and takes one call from the advertiser's budget, which every
-job and worker shares; its waits count against TIKTOK_MAX_WAIT_S with the back-offs.
+job and worker shares; its waits count against TIKTOK_MAX_WAIT_S with the back-offs. Report
+calls are also counted against the app's daily quota (quota.py).
 
 The token is only ever in the header: endpoints are recorded as bare paths, never with a query.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,9 @@ from marketing_etl.sources.tiktok.parallel import map_in_threads
 log = logging.getLogger(__name__)
 
 PLATFORM = "tiktok"
+REPORT_PATH = "/gmv_max/report/get/"
 REPORT_PAGE_SIZE = 1000
+MAX_FILTER_IDS = 100  # campaign_ids, item_group_ids (report) and spu_id_list (videos) per call
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_BACKOFF = Backoff(first_s=1.0, cap_s=60.0, max_attempts=6)
 # Calls in flight per job; the shared budget, not this, is what bounds the call rate.
@@ -63,8 +66,10 @@ class TikTokClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         workers: int = DEFAULT_WORKERS,
         transport: httpx.BaseTransport | None = None,
+        count_report_call: Callable[[], None] = lambda: None,
     ) -> None:
         settings = ctx.settings
+        self._count_report_call = count_report_call
         self._ctx = ctx
         self._budget = budget
         self._advertiser_id = ctx.spec.advertiser_id or ""
@@ -102,6 +107,8 @@ class TikTokClient:
         def attempt() -> dict[str, Any]:
             self._ctx.check_cancel()
             waits.add(self._take_budget(self._max_wait_s - waits.waited_s))
+            if path == REPORT_PATH:  # TikTok counts every attempt against the day's quota
+                self._count_report_call()
             return self._attempt(path, query, next(attempts))
 
         return self._retrier.call(attempt, waits=waits)

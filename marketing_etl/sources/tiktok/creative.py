@@ -1,12 +1,11 @@
 """The creative report: one row per creative (item_id) per campaign and product.
 
 TikTok needs campaign_ids and item_group_ids to report creatives, so one batched product-level
-call per 100 campaigns finds the (campaign, product) pairs with delivery first. Then:
-- if a creative attribute (title, account name or picture) is wanted: one call per pair, because
-  TikTok returns attributes only for a single campaign and product; metrics come in that same call;
-- otherwise: one call per 100 campaigns x 100 products, metrics only.
-With the idle filter on, pairs without cost and orders are never asked about: none of their
-creatives could have any.
+call per 100 campaigns finds the (campaign, product) pairs with delivery first. Metrics then come
+in calls of up to 100 campaigns x 100 products, 1,000 rows a page. Titles, account names and
+pictures, which the report returns only one pair at a time, come in bulk from the store's video
+list (attributes.py). With the idle filter on, pairs without cost and orders are never asked
+about: none of their creatives could have any.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from typing import Any
 
 from marketing_etl.context import JobContext
 from marketing_etl.contracts.report import Column
+from marketing_etl.sources.tiktok.attributes import NO_POST, Attributes, creative_attributes
 from marketing_etl.sources.tiktok.client import TikTokClient
 from marketing_etl.sources.tiktok.dates import UNDIVIDED_MAX_DAYS, Window, windows
 from marketing_etl.sources.tiktok.fields import CREATIVE_ATTRIBUTES, CREATIVE_METRICS, to_cell
@@ -29,8 +29,8 @@ Pair = tuple[str, str]  # (campaign_id, item_group_id)
 KEY = ("campaign_id", "item_group_id", "item_id")
 METRICS = tuple(column.name for column in CREATIVE_METRICS)
 VIDEO_URL = "https://www.tiktok.com/@user/video/{item_id}"
-# TikTok's stand-ins: item_id -1 is a product card (no post); account "0"/"-1" means no access.
-_NO_POST = frozenset({"-1", "0", ""})
+_NO_ATTRIBUTES = Attributes(None, None, None)
+# TikTok's stand-in account name and picture when the token has no access to the account.
 _NO_ACCOUNT = frozenset({"0", "-1"})
 
 
@@ -44,18 +44,19 @@ def creative_rows(
     drop_idle: bool,
 ) -> Iterator[list[Any]]:
     spec = lookups.spec
-    per_pair = any(column.name in CREATIVE_ATTRIBUTES for column in columns)
+    with_attributes = any(column.name in CREATIVE_ATTRIBUTES for column in columns)
     spans = windows(spec.start_date, spec.end_date, UNDIVIDED_MAX_DAYS)
     for number, window in enumerate(spans, start=1):
         pairs = _pairs(client, lookups, window, drop_idle)
         ctx.log(
             f"{len(pairs)} campaign/product pairs with creatives to read for {window.start} to {window.end}"
         )
-        fetch = _per_pair if per_pair else _batched
-        rows = [row for row in fetch(client, lookups, window, pairs) if not (drop_idle and _idle(row))]
+        rows = [row for row in _metrics(client, lookups, window, pairs) if not (drop_idle and _idle(row))]
         rows.sort(key=lambda row: tuple(row.dimensions.get(name, "") for name in KEY))
+        attributes = creative_attributes(ctx, client, lookups, window, rows) if with_attributes else {}
         for row in rows:
-            yield project(_cells(lookups, window, row), columns)
+            post = attributes.get(row.dimensions.get("item_id", ""), _NO_ATTRIBUTES)
+            yield project(_cells(lookups, window, row, post), columns)
         percent = progress.start + (progress.stop - progress.start) * number // len(spans)
         ctx.progress(percent, f"Fetched creatives for {window.start} to {window.end} ({number}/{len(spans)})")
 
@@ -73,20 +74,7 @@ def _pairs(client: TikTokClient, lookups: Lookups, window: Window, drop_idle: bo
     return sorted(set(found))
 
 
-def _per_pair(
-    client: TikTokClient, lookups: Lookups, window: Window, pairs: Sequence[Pair]
-) -> list[ReportRow]:
-    def one(pair: Pair) -> list[ReportRow]:
-        campaign_id, item_group_id = pair
-        filtering = {"campaign_ids": [campaign_id], "item_group_ids": [item_group_id]}
-        rows = report(client, lookups.spec, window, ("item_id",), (*CREATIVE_ATTRIBUTES, *METRICS), filtering)
-        key = {"campaign_id": campaign_id, "item_group_id": item_group_id}
-        return [ReportRow({**row.dimensions, **key}, row.metrics) for row in rows]
-
-    return [row for rows in map_in_threads(one, pairs, client.workers) for row in rows]
-
-
-def _batched(
+def _metrics(
     client: TikTokClient, lookups: Lookups, window: Window, pairs: Sequence[Pair]
 ) -> list[ReportRow]:
     products_of: dict[str, set[str]] = defaultdict(set)
@@ -118,17 +106,17 @@ def _idle(row: ReportRow) -> bool:
     ) in (None, 0)
 
 
-def _cells(lookups: Lookups, window: Window, row: ReportRow) -> dict[str, Any]:
+def _cells(lookups: Lookups, window: Window, row: ReportRow, post: Attributes) -> dict[str, Any]:
     dims, metrics = row.dimensions, row.metrics
     item_id = dims.get("item_id", "")
     return {
         **head_cells(lookups, window, dims.get("campaign_id", "")),
         **product_cells(lookups, dims.get("item_group_id", "")),
         "item_id": item_id or None,
-        "video_url": None if item_id in _NO_POST else VIDEO_URL.format(item_id=item_id),
-        "title": to_cell("text", metrics.get("title")),
-        "tt_account_name": _account(metrics.get("tt_account_name")),
-        "tt_account_profile_image_url": _account(metrics.get("tt_account_profile_image_url")),
+        "video_url": None if item_id in NO_POST else VIDEO_URL.format(item_id=item_id),
+        "title": to_cell("text", post.title),
+        "tt_account_name": _account(post.account_name),
+        "tt_account_profile_image_url": _account(post.profile_image_url),
         **metric_cells(CREATIVE_METRICS, metrics),
     }
 

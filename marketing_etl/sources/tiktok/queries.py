@@ -8,14 +8,12 @@ from typing import Any
 
 from marketing_etl.errors import UserError
 from marketing_etl.models import JobSpec
-from marketing_etl.sources.tiktok.client import TikTokClient
+from marketing_etl.sources.tiktok.client import MAX_FILTER_IDS, REPORT_PATH, TikTokClient
 from marketing_etl.sources.tiktok.dates import UNDIVIDED_MAX_DAYS, Window, windows
 
-REPORT_PATH = "/gmv_max/report/get/"
 STORE_LIST_PATH = "/gmv_max/store/list/"
 CATALOG_PATH = "/store/product/get/"
 CATALOG_PAGE_SIZE = 100
-MAX_FILTER_IDS = 100  # campaign_ids and item_group_ids per report call
 CAMPAIGN_ATTRIBUTES = ("campaign_name", "operation_status", "bid_type")
 
 
@@ -82,8 +80,9 @@ def find_store(client: TikTokClient, spec: JobSpec) -> Store:
             continue
         if entry.get("is_gmv_max_available") is False:
             raise UserError(
-                f"Store {spec.store_id} is not available for GMV Max on advertiser "
-                f"{spec.advertiser_id}; check store_id in TikTok Seller Center."
+                f"Store {spec.store_id} cannot run GMV Max campaigns (TikTok lists it with "
+                f"is_gmv_max_available false for advertiser {spec.advertiser_id}), so it has no GMV "
+                "Max report; check store_id, or make the store eligible in TikTok Seller Center."
             )
         bc_id = entry.get("store_authorized_bc_id")
         return Store(spec.store_id, _text(entry.get("store_name")), str(bc_id) if bc_id else None)

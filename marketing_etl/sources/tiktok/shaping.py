@@ -10,7 +10,7 @@ from marketing_etl.contracts.report import Column
 from marketing_etl.models import JobSpec
 from marketing_etl.sources.tiktok.dates import Window
 from marketing_etl.sources.tiktok.fields import image_formula, to_cell
-from marketing_etl.sources.tiktok.queries import Campaign, Product
+from marketing_etl.sources.tiktok.queries import Campaign, Product, Store
 
 _NO_CAMPAIGN = Campaign(None, None, None)
 
@@ -20,7 +20,7 @@ class Lookups:
     """What one job reads once and every row refers to."""
 
     spec: JobSpec
-    store_name: str | None
+    store: Store
     campaigns: Mapping[str, Campaign]
     catalog: Mapping[str, Product] | None  # None when no product column was asked for
 
@@ -38,7 +38,7 @@ def head_cells(lookups: Lookups, window: Window, campaign_id: str) -> dict[str, 
         "advertiser_id": spec.advertiser_id,
         "advertiser_name": spec.advertiser_name or None,
         "store_id": spec.store_id,
-        "store_name": spec.store_name or lookups.store_name,
+        "store_name": spec.store_name or lookups.store.name,
         "campaign_id": campaign_id,
         "campaign_name": campaign.name,
         "operation_status": campaign.operation_status,

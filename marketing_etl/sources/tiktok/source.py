@@ -26,6 +26,7 @@ from marketing_etl.sources.tiktok.creative import creative_rows
 from marketing_etl.sources.tiktok.fields import PRODUCT_FIELDS, catalog_of, columns_for, job_problems
 from marketing_etl.sources.tiktok.product import product_rows
 from marketing_etl.sources.tiktok.queries import find_store, list_campaigns, load_catalog
+from marketing_etl.sources.tiktok.quota import ReportQuota, campaign_list_calls, rows_calls
 from marketing_etl.sources.tiktok.shaping import Lookups
 
 BUDGET_NAMESPACE = "tiktok"
@@ -69,13 +70,20 @@ class TikTokReportSource(Source):
         if problems:  # a job created around the API
             raise InvalidRequest(problems[0].field, problems[0].message)
         columns = columns_for(self.task, spec.selected_fields)
+        quota = ReportQuota(ctx.settings)
+        quota.ensure_room(campaign_list_calls(spec), self._what)
         budget = open_budget(ctx.settings.broker_url, BUDGET_NAMESPACE)
         client = TikTokClient(
-            ctx, budget,
-            retry=self._retry, timeout=self._timeout, workers=self._workers, transport=self._transport,
+            ctx,
+            budget,
+            retry=self._retry,
+            timeout=self._timeout,
+            workers=self._workers,
+            transport=self._transport,
+            count_report_call=quota.take,
         )
         try:
-            lookups = self._lookups(ctx, client, columns)
+            lookups = self._lookups(ctx, client, columns, quota)
         except BaseException:
             client.close()
             raise
@@ -91,24 +99,31 @@ class TikTokReportSource(Source):
             currency_column="currency",
         )
 
-    def _lookups(self, ctx: JobContext, client: TikTokClient, columns: list[Column]) -> Lookups:
+    @property
+    def _what(self) -> str:
+        return f"{self.task} report"
+
+    def _lookups(
+        self, ctx: JobContext, client: TikTokClient, columns: list[Column], quota: ReportQuota
+    ) -> Lookups:
         spec = ctx.spec
         names = {column.name for column in columns}
-        needs_catalog = bool(names & PRODUCT_FIELDS)
-        needs_store = needs_catalog or ("store_name" in names and not spec.store_name)
-        store = None
-        if needs_store:
-            ctx.progress(5, f"Checking store {spec.store_id} on TikTok")
-            store = find_store(client, spec)
+        # Always checked: the report of a store that cannot run GMV Max is silently empty.
+        ctx.progress(5, f"Checking store {spec.store_id} on TikTok")
+        store = find_store(client, spec)
         ctx.progress(10, "Reading GMV Max campaigns")
         campaigns = list_campaigns(client, spec)
         ctx.log(f"{len(campaigns)} Product GMV Max campaigns found for {spec.start_date} to {spec.end_date}")
+        needed = rows_calls(self.task, spec, len(campaigns))
+        quota.ensure_room(needed, self._what)
+        use = quota.use()
+        ctx.log(f"About {needed:,} more report calls; {use.used:,} of today's {use.limit:,} used so far")
         catalog = None
-        if store is not None and needs_catalog and campaigns:
+        if names & PRODUCT_FIELDS and campaigns:
             ctx.progress(15, "Reading the store's product catalog")
             catalog = load_catalog(client, spec, store)
             ctx.log(f"{len(catalog)} products in the store catalog")
-        return Lookups(spec, store.name if store else None, campaigns, catalog)
+        return Lookups(spec, store, campaigns, catalog)
 
     def _rows(
         self, ctx: JobContext, client: TikTokClient, lookups: Lookups, columns: list[Column]

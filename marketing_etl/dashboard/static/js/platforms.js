@@ -4,7 +4,8 @@
  * Facebook: calls bucketed by their highest usage figure, which the server reads as the
  * percentage the source recorded (Safe < 75 %, Warning 75-95 %, Critical > 95 %; never x100,
  * the original's bug), total rate-limit wait, template mix, statuses, calls over time.
- * TikTok: product / creative mix, statuses, API totals and timeline per endpoint.
+ * TikTok: product / creative mix, statuses, API totals and timeline per endpoint, and today's
+ * report calls against the daily quota (TIKTOK_MAX_CALLS_PER_DAY).
  */
 
 import { getJSON } from "./api.js";
@@ -43,7 +44,13 @@ export async function refreshFacebook() {
 export async function refreshTikTok() {
   const data = await getJSON("/tiktok", { time_range: state.time_range });
   const totalCalls = Object.values(data.api_totals).reduce((a, b) => a + b, 0);
-  fill(byId("tiktok-cards"), jobCards(data.jobs), card("API calls", fmtNumber(totalCalls)));
+  const quota = data.report_quota;
+  fill(
+    byId("tiktok-cards"),
+    jobCards(data.jobs),
+    card("API calls", fmtNumber(totalCalls)),
+    card("Report calls today (UTC)", `${fmtNumber(quota.used)} / ${fmtNumber(quota.limit)}`),
+  );
   pie(byId("chart-tt-types"), data.jobs.counts_by_task_type, { type: "pie" });
   pie(byId("chart-tt-status"), data.jobs.counts_by_status, { colors: STATUS_COLORS });
   const entries = Object.entries(data.api_totals);
