@@ -1,14 +1,17 @@
 # syntax=docker/dockerfile:1
 # One image for every role: `serve` (api), `worker` (Celery) and `scheduler`; compose picks the
 # command. The build stage compiles nothing the runtime needs to carry (pip caches, headers).
-FROM python:3.11-slim AS build
+# Rebuilt next year, it installs the same thing: the base image is an exact version, and every
+# package the exact version requirements.lock pins (`make lock` renews it; a test installs with
+# this same command).
+FROM python:3.11.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY marketing_etl ./marketing_etl
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install ".[all]"
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install -c requirements.lock ".[all]"
 
-FROM python:3.11-slim
+FROM python:3.11.11-slim-bookworm
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -30,12 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from prometheus_client import generate_latest
 
 from marketing_etl.api.routes_dashboard import _api_usage
 from marketing_etl.api.routes_dashboard_stats import _bucket_s, _call_timeline
 from marketing_etl.contracts.rollups import CallCounters
 from marketing_etl.dashboard.stats import TimeRange
-from marketing_etl.metrics import render
+from marketing_etl.metrics import StoreCollector
 from marketing_etl.models import ApiCall, utcnow
 from marketing_etl.plugins import default_plugins
 from marketing_etl.storage.sql import SqlStore
@@ -186,7 +187,7 @@ def query_table(store: SqlStore) -> list[list[str]]:
             p50, p95, worst = timed(work)
             rows.append([f"{name} {time_range.value}", f"{p50:.1f}", f"{p95:.1f}", f"{worst:.1f}"])
     task_types = default_plugins().sources.task_types()
-    p50, p95, worst = timed(lambda: render(store, utcnow(), task_types))
+    p50, p95, worst = timed(lambda: generate_latest(StoreCollector(store, utcnow(), task_types)))
     rows.append(["/metrics (whole)", f"{p50:.1f}", f"{p95:.1f}", f"{worst:.1f}"])
     return rows
 

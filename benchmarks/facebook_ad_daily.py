@@ -3,6 +3,8 @@ API answering every call after --latency-ms (real insights pages of 500 rows tak
 Prints two tables; not a test.
 
 Run from the repository root:  .venv/bin/python -m benchmarks.facebook_ad_daily [--latency-ms 1000]
+With --large, instead: the largest Ad Daily Reports a spreadsheet holds, through the Sheets
+destination (benchmarks/facebook_large_report.py).
 
 1. The service next to the sequential script a user would write (facebook_sequential_script.py),
    against the same fake, at low usage. The fake runs in its own process, so the wall time and
@@ -62,13 +64,13 @@ THROTTLE_BASE_PCT, THROTTLE_PER_CALL_PCT, THROTTLE_WINDOW_LATENCIES = 40.0, 0.5,
 TIMELINE_CALLS = 10
 
 
-def serve_fake(port: int, latency_s: float, per_call_pct: float) -> None:
+def serve_fake(port: int, latency_s: float, per_call_pct: float, world: dict[str, Any], cache: bool) -> None:
     import uvicorn
 
     from marketing_etl.sandbox.fakes.facebook_graph import FakeGraph
     from marketing_etl.sandbox.fakes.facebook_world import World
 
-    graph = FakeGraph(World(**WORLD), latency_s=latency_s, cache_responses=True)
+    graph = FakeGraph(World(**world), latency_s=latency_s, cache_responses=cache)
     if per_call_pct:
         graph.usage_pct = THROTTLE_BASE_PCT
         graph.load.usage_per_call_pct = per_call_pct
@@ -115,12 +117,15 @@ def minimum_calls(page_size: int) -> int:
 class FakeProcess:
     """The fake Graph API in its own process, on a free port."""
 
-    def __init__(self, latency_s: float, per_call_pct: float = 0.0) -> None:
+    def __init__(
+        self, latency_s: float, per_call_pct: float = 0.0, world: dict[str, Any] | None = None
+    ) -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        args = (self.port, latency_s, per_call_pct)
+        # A large world's encoded pages would not fit the fake's memory: only the small one caches.
+        args = (self.port, latency_s, per_call_pct, world or WORLD, world is None)
         self._process = multiprocessing.get_context("spawn").Process(
             target=serve_fake, args=args, daemon=True
         )
@@ -285,7 +290,16 @@ def _print(title: str, rows: list[Row]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=1000.0, help="the fake's answer time per call")
-    latency_s = parser.parse_args().latency_ms / 1000
+    parser.add_argument(
+        "--large", action="store_true", help="only the largest reports, written to the fake Sheets API"
+    )
+    args = parser.parse_args()
+    if args.large:
+        from benchmarks.facebook_large_report import print_large_table
+
+        print_large_table()
+        return
+    latency_s = args.latency_ms / 1000
     what = (
         f"{TEMPLATE}, {ACCOUNTS} accounts x {DAYS} days, 40 ads per account, {latency_s * 1000:.0f} ms/call"
     )

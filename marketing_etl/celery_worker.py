@@ -2,23 +2,25 @@
 builds on first use (database engines and client sessions must not be shared across fork).
 
 An entry point like the CLI: it wires Services (wiring.py); the executor that sends jobs here
-knows only the task name (executors/celery_app.py), so neither side imports the other.
+knows only the task name (executors/celery_config.py), so neither side imports the other.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
 from dataclasses import replace
 from typing import Any
 
-from celery.signals import worker_shutting_down
+from celery.signals import after_setup_logger, worker_shutting_down
 
 from marketing_etl import runner
 from marketing_etl.context import StopSignal
-from marketing_etl.executors.celery_app import TASK_NAME, create_celery_app
+from marketing_etl.executors.celery_config import TASK_NAME, create_celery_app
 from marketing_etl.log_redaction import install_log_redaction
+from marketing_etl.log_setup import format_as_json
 from marketing_etl.models import JobStatus
 from marketing_etl.services import Services
 from marketing_etl.settings import Settings
@@ -61,6 +63,17 @@ def install_graceful_handback() -> None:
         event.set()
 
     worker_shutting_down.connect(on_shutdown, weak=False)
+
+
+def use_log_format(settings: Settings) -> None:
+    """LOG_FORMAT=json on the console handlers Celery sets up (at --loglevel) in the worker's
+    main process, which its pool processes inherit."""
+    if settings.log_format == "json":
+
+        def to_json(logger: logging.Logger, **_: Any) -> None:
+            format_as_json(logger)
+
+        after_setup_logger.connect(to_json, weak=False)
 
 
 def services_for_this_process(settings: Settings) -> Services:

@@ -1,5 +1,5 @@
 """`marketing-etl`: serve the API and dashboard, run a Celery worker or the scheduler, run one
-job, list jobs, prune expired history.
+job, list jobs, prune expired history; cancel, retry, schedules and rotate-key are in cli_ops.py.
 
 Settings come from the environment and `.env` (get_settings); a bad setting is reported one line
 per problem with exit status 2, never as a traceback.
@@ -8,16 +8,23 @@ per problem with exit status 2, never as a traceback.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib import metadata
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
+from marketing_etl import __version__
+from marketing_etl.cli_migrate import add_migrate_command
+from marketing_etl.cli_ops import ServicesCommand, add_operator_commands
+from marketing_etl.log_setup import configure_logging
 from marketing_etl.models import Job, JobFilter, JobStatus, utcnow
 from marketing_etl.sandbox.config import sandboxed
+from marketing_etl.schedules.heartbeat import DEFAULT_PATH as HEARTBEAT_PATH
+from marketing_etl.schedules.heartbeat import heartbeat_problem
 from marketing_etl.services import Services
 from marketing_etl.settings import Settings, get_settings
 from marketing_etl.sources.facebook.versions import version_warning
@@ -57,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="marketing-etl", description="Facebook Ads / TikTok GMV reports into Google Sheets."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_installed_version()}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="serve the API, the dashboard and (without Redis) the workers")
@@ -69,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run a Celery worker (needs REDIS_URL or REDIS_HOST)")
     worker.add_argument("--concurrency", type=int, help="jobs at once (default: MAX_CONCURRENT_JOBS)")
-    worker.add_argument("--loglevel", default="info", help="debug, info, warning, error (default: info)")
+    worker.add_argument("--loglevel", help="debug, info, warning, error (default: LOG_LEVEL)")
     worker.set_defaults(command=_worker)
 
     run = sub.add_parser("run", help="run one job in the foreground from a create-job JSON body")
@@ -77,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(command=_run)
 
     scheduler = sub.add_parser("scheduler", help="fire scheduled reports (serve has one built in)")
+    scheduler.add_argument(
+        "--check", action="store_true", help="exit 0 if a running scheduler ticked lately (a health check)"
+    )
+    scheduler.add_argument("--heartbeat-file", type=Path, default=HEARTBEAT_PATH, help=argparse.SUPPRESS)
     scheduler.set_defaults(command=_scheduler)
 
     jobs = sub.add_parser("jobs", help="list recent jobs")
@@ -84,9 +96,20 @@ def _parser() -> argparse.ArgumentParser:
     jobs.add_argument("--limit", type=int, default=20, help="how many (default: 20)")
     jobs.set_defaults(command=_jobs)
 
-    prune = sub.add_parser("prune", help="delete expired history now (the scheduler does it hourly)")
+    prune_help = "delete expired history now (the scheduler does it hourly)"
+    prune = sub.add_parser("prune", help=prune_help, description=prune_help)
     prune.set_defaults(command=_prune)
+
+    add_operator_commands(sub, _with_services)
+    add_migrate_command(sub)
     return parser
+
+
+def _installed_version() -> str:
+    try:
+        return metadata.version("marketing-etl")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return f"{__version__} (not installed)"
 
 
 def settings_problems(exc: ValidationError) -> list[str]:
@@ -118,6 +141,19 @@ def _open_services(settings: Settings) -> Services | None:
         return None
 
 
+def _with_services(handler: ServicesCommand) -> Command:
+    def command(settings: Settings, args: argparse.Namespace) -> int:
+        services = _open_services(settings)
+        if services is None:
+            return EXIT_FAILED
+        try:
+            return handler(services, args)
+        finally:
+            services.close()
+
+    return command
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -128,7 +164,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     if settings.sandbox:
         settings = sandboxed(settings)  # again: the simulated APIs live at this host and port
-    _log_to_console()
+    configure_logging(settings)
     services = _open_services(settings)
     if services is None:
         return EXIT_FAILED
@@ -147,17 +183,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         warning = version_warning(settings.facebook_api_version, utcnow().date())
         if warning:
             print(f"  WARNING: {warning}", flush=True)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+        # No log_config: uvicorn's lines go through configure_logging's handler, in LOG_FORMAT.
+        uvicorn.run(
+            app, host=settings.host, port=settings.port, log_config=None, log_level=settings.log_level.lower()
+        )
     finally:
         services.close()
     return EXIT_OK
-
-
-def _log_to_console() -> None:
-    """Our own INFO lines (job workers, recovery) and everyone's warnings; uvicorn configures
-    its own loggers."""
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("marketing_etl").setLevel(logging.INFO)
 
 
 def _describe_executor(settings: Settings) -> str:
@@ -175,7 +207,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     try:
-        from marketing_etl.celery_worker import create_worker_app, install_graceful_handback
+        from marketing_etl.celery_worker import create_worker_app, install_graceful_handback, use_log_format
     except ImportError as exc:
         print(
             f"marketing-etl worker: Celery is not installed ({exc}); install marketing-etl[celery]",
@@ -189,12 +221,13 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     services.close()
     concurrency = args.concurrency or settings.max_concurrent_jobs
     install_graceful_handback()
+    use_log_format(settings)
     # Mingle and gossip are worker-to-worker chatter; jobs are coordinated through the store.
     create_worker_app(settings).worker_main(
         [
             "worker",
             f"--concurrency={concurrency}",
-            f"--loglevel={args.loglevel}",
+            f"--loglevel={args.loglevel or settings.log_level}",
             "--without-mingle",
             "--without-gossip",
         ]
@@ -205,13 +238,17 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
     from marketing_etl.schedules.process import run_scheduler
 
-    _log_to_console()
+    if args.check:
+        problem = heartbeat_problem(args.heartbeat_file, settings.scheduler_interval_s)
+        print(f"marketing-etl scheduler: {problem or 'alive'}", file=sys.stderr if problem else sys.stdout)
+        return EXIT_FAILED if problem else EXIT_OK
+    configure_logging(settings)
     services = _open_services(settings)
     if services is None:
         return EXIT_FAILED
     print(f"marketing-etl scheduler on {redact_url(settings.resolved_database_url)}", flush=True)
     try:
-        run_scheduler(services, build_scheduler_executor(services))
+        run_scheduler(services, build_scheduler_executor(services), args.heartbeat_file)
     finally:
         services.close()
     return EXIT_OK

@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
@@ -28,6 +28,8 @@ _SPREADSHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _TIKTOK_ID = re.compile(r"^\d{1,32}$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 SPREADSHEET_ID_MIN_LENGTH = 20
+# Facebook and TikTok keep attributing conversions to a day for up to 28 days after it.
+MAX_REFRESH_DAYS = 28
 # No ad platform has data this old; an earlier date is a typo ("0002-01-01", "202-01-01").
 EARLIEST_REPORT_DATE = date(2000, 1, 1)
 # Far above any real exchange rate; past it a rate is a typo (and "1e999999999" overflows Decimal).
@@ -97,6 +99,8 @@ class JobSpec(BaseModel):
     destination: Literal["sheets", "csv", "xlsx"] = "sheets"
     target_currency: str | None = None  # ISO 4217; money is converted into it day by day
     fx_rates: dict[str, Decimal] = Field(default_factory=dict)  # pinned rates: {"USD/VND": 25400}
+    # Appending to Sheets: also fetch this many days before start_date and replace their rows.
+    refresh_days: int = 0
 
     @field_validator("job_id")
     @classmethod
@@ -181,6 +185,21 @@ class JobSpec(BaseModel):
             if not rate.is_finite() or rate <= 0:
                 raise ValueError(f"fx_rates: the rate for {pair} must be a number above 0, like 25400")
         return value
+
+    @field_validator("refresh_days")
+    @classmethod
+    def _refresh_days_bounds(cls, value: int) -> int:
+        if not 0 <= value <= MAX_REFRESH_DAYS:
+            raise ValueError(
+                f"refresh_days must be a whole number from 0 to {MAX_REFRESH_DAYS} (conversions settle "
+                f"within {MAX_REFRESH_DAYS} days); send 7 to re-fetch the last week, or 0 for none"
+            )
+        return value
+
+    @property
+    def fetch_start_date(self) -> date:
+        """The first day the source fetches: start_date, or refresh_days earlier."""
+        return self.start_date - timedelta(days=self.refresh_days)
 
     @property
     def pinned_rates(self) -> dict[tuple[str, str], Decimal]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_DATABASE_SCHEMES = ("sqlite", "postgresql", "mongodb")
@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     # Asked when FX_API_URL cannot be reached; empty: no mirror
     fx_api_fallback_url: str = "https://{date}.currency-api.pages.dev/v1/currencies/{base}.json"
 
+    # Encrypts stored access tokens. Several keys, newest first, comma-separated: the first
+    # encrypts, any reads (tokens.py); None: a key generated into DATA_DIR
     secret_key: str | None = None
     token_retention_s: int = Field(86_400, ge=0)
     max_concurrent_jobs: int = Field(4, ge=1, le=64)
@@ -71,6 +73,11 @@ class Settings(BaseSettings):
     extra_plugins: str | None = None
     # The largest request body read; a create-job body at every field limit is about 200 KB.
     max_request_bytes: int = Field(DEFAULT_MAX_REQUEST_BYTES, ge=1_024)
+
+    # Console logs of every command (log_setup.py): one JSON object a line or plain text, and the
+    # lowest level shown; jobs' own logs in the store keep their INFO lines either way.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     # Scheduled reports: `serve` runs the scheduler too unless a separate one is deployed
     embedded_scheduler: bool = True
@@ -122,6 +129,13 @@ class Settings(BaseSettings):
             supported = ", ".join(f"{s}://" for s in SUPPORTED_DATABASE_SCHEMES)
             raise ValueError(f"DATABASE_URL scheme '{scheme}' is not supported; use one of {supported}")
         return value
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
 
     @field_validator("facebook_api_version")
     @classmethod

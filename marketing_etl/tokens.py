@@ -1,4 +1,9 @@
-"""Access tokens: encrypted at rest, kept only while a job may need them, masked everywhere else."""
+"""Access tokens: encrypted at rest, kept only while a job may need them, masked everywhere else.
+
+SECRET_KEY may hold several keys, newest first, separated by commas: tokens are encrypted with
+the newest and read with any, so a key can be replaced without losing stored tokens
+(`marketing-etl rotate-key` then re-encrypts them all with the newest; see key_rotation.py).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from marketing_etl.contracts.store import Store
 from marketing_etl.settings import Settings
@@ -17,13 +22,27 @@ MASK = "***"
 _KEY_FILE = "secret.key"
 
 
-def load_fernet(settings: Settings) -> Fernet:
-    """SECRET_KEY if set (any string; hashed into a Fernet key), else a key generated into
-    DATA_DIR with 0600 permissions on first start."""
+def load_fernet(settings: Settings) -> MultiFernet:
+    """The keys of SECRET_KEY if set (each any string, hashed into a Fernet key), else a key
+    generated into DATA_DIR with 0600 permissions on first start."""
     if settings.secret_key:
-        digest = hashlib.sha256(settings.secret_key.encode()).digest()
-        return Fernet(base64.urlsafe_b64encode(digest))
-    return Fernet(_key_file(settings.data_dir))
+        return MultiFernet([_derived(key) for key in secret_keys(settings.secret_key)])
+    return MultiFernet([Fernet(_key_file(settings.data_dir))])
+
+
+def secret_keys(value: str) -> list[str]:
+    """The keys of a SECRET_KEY value, newest first, the first one encrypting."""
+    parts = value.split(",")
+    keys = [part.strip() for part in parts if part.strip()]
+    # Before several keys were accepted, a SECRET_KEY containing a comma was one key. Each tail of
+    # the list is also tried for reading (never for encrypting), so such a key, left as it was or
+    # put last behind a new key, still reads what it encrypted: upgrading loses no stored token.
+    keys += [",".join(parts[i:]) for i in range(len(parts) - 1)]
+    return keys or [value]
+
+
+def _derived(key: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest()))
 
 
 def _key_file(data_dir: Path) -> bytes:
@@ -45,7 +64,7 @@ def _key_file(data_dir: Path) -> bytes:
 class TokenVault:
     """Stores a job's token encrypted and decides how long it lives."""
 
-    def __init__(self, store: Store, fernet: Fernet, retention_s: int) -> None:
+    def __init__(self, store: Store, fernet: MultiFernet, retention_s: int) -> None:
         self._store = store
         self._fernet = fernet
         self._retention = timedelta(seconds=retention_s)
@@ -65,6 +84,13 @@ class TokenVault:
             return self._fernet.decrypt(ciphertext).decode()
         except InvalidToken:
             # Encrypted under another SECRET_KEY: unusable, so behave as if it had expired.
+            return None
+
+    def reencrypt(self, ciphertext: bytes) -> bytes | None:
+        """The token encrypted with the newest key; None if no key can read it."""
+        try:
+            return self._fernet.rotate(ciphertext)
+        except InvalidToken:
             return None
 
     def on_success(self, job_id: str) -> None:

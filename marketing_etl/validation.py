@@ -47,6 +47,7 @@ def validate_request(
         *_date_range(request, today_utc),
         *_duplicate_accounts(request),
         *_duplicate_fields(request),
+        *_refresh_days(request),
     ]
     flagged = {problem.field for problem in problems}
     spec = request.spec()
@@ -130,6 +131,25 @@ def _date_range(request: JobRequest, today_utc: date) -> list[FieldProblem]:
             )
         )
     return problems
+
+
+def _refresh_days(request: JobRequest) -> list[FieldProblem]:
+    """Refreshing replaces a tab's earlier rows in place: only appending to Sheets has them."""
+    if request.refresh_days == 0:
+        return []
+    if request.destination != "sheets":
+        fix = f"a {request.destination} file holds one job's rows only, so there is nothing to refresh"
+    elif request.is_overwrite:
+        fix = "is_overwrite true already rewrites the whole tab with the job's own days"
+    else:
+        return []
+    return [
+        FieldProblem(
+            "refresh_days",
+            f"refresh_days works when appending to Google Sheets only: {fix}; send refresh_days 0, "
+            "or widen start_date to cover the days to refresh",
+        )
+    ]
 
 
 def _duplicate_accounts(request: JobRequest) -> list[FieldProblem]:

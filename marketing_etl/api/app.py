@@ -26,10 +26,12 @@ from marketing_etl.api.body_limit import BodyLimit
 from marketing_etl.api.credentials import load_dashboard_auth
 from marketing_etl.api.deps import ApiContext
 from marketing_etl.api.errors import add_error_handlers
+from marketing_etl.api.request_metrics import HttpMetrics, RequestMetrics
 from marketing_etl.contracts.executor import Executor
 from marketing_etl.models import utcnow
 from marketing_etl.sandbox import mount_sandbox, sandboxed
 from marketing_etl.sandbox.config import MOUNT_PATH as SANDBOX_PATH
+from marketing_etl.sandbox.demo_schedule import ensure_demo_schedule
 from marketing_etl.schedules.scheduler import start_embedded
 from marketing_etl.services import Services
 from marketing_etl.settings import Settings, get_settings
@@ -80,6 +82,9 @@ def create_app(
         max_bytes=resolved.max_request_bytes,
         exempt_prefixes=(SANDBOX_PATH,) if resolved.sandbox else (),
     )
+    http_metrics = HttpMetrics()
+    # Added last, so outermost: requests the body limit refuses are counted too.
+    app.add_middleware(RequestMetrics, metrics=http_metrics)
     # Before the reports router: its /reports/{job_id} would otherwise capture /reports/templates.
     app.include_router(routes_templates.router)
     app.include_router(routes_reports.router)
@@ -88,7 +93,7 @@ def create_app(
     app.include_router(routes_dashboard_ui.router)
     app.include_router(routes_schedules.router)
     app.include_router(routes_health.router)
-    app.include_router(routes_metrics.router)
+    app.include_router(routes_metrics.metrics_router(http_metrics))
     if resolved.sandbox:
         mount_sandbox(app, resolved, utcnow().date())
     return app
@@ -105,6 +110,8 @@ def _lifespan(settings: Settings, services: Services | None, executor: Executor 
             runner = executor or build_executor(active)
             app.state.api = ApiContext(settings, active, runner, dashboard_auth)
             runner.start()
+            if settings.sandbox:
+                ensure_demo_schedule(active)
             scheduler = start_embedded(active, runner)
             try:
                 yield

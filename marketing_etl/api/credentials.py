@@ -10,6 +10,7 @@ Both configured ways may be used together; either one lets a user in.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import secrets
@@ -28,24 +29,33 @@ PASSWORD_FILE = "dashboard-password"
 _BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 
 
+# bcrypt reads at most 72 bytes of a password: `htpasswd -B` (and bcrypt 4) silently ignored the
+# rest, while bcrypt 5 raises ValueError instead. We compare the first 72 bytes, as htpasswd did when
+# it made the hash, so a long password set with htpasswd keeps working; refusing such passwords
+# would lock those users out without making the hash any stronger, since it never covered the rest.
+BCRYPT_MAX_BYTES = 72
+
+
 @dataclass(frozen=True)
 class DashboardAuth:
     username: str | None = None
     password: str | None = None
     hashes: Mapping[str, bytes] = field(default_factory=dict)
 
-    def check(self, username: str, password: str) -> bool:
-        given = password.encode()
+    def check(self, username: str, password: bytes) -> bool:
+        """Any password bytes of any length give True or False, never an exception."""
         hashed = self.hashes.get(username)
-        if hashed is not None and bcrypt.checkpw(given, hashed):
+        if hashed is not None and bcrypt.checkpw(password[:BCRYPT_MAX_BYTES], hashed):
             return True
         if hashed is None and self.hashes:
             # Spend the same bcrypt time for an unknown user, so timing does not reveal user names.
-            bcrypt.checkpw(given, next(iter(self.hashes.values())))
+            bcrypt.checkpw(password[:BCRYPT_MAX_BYTES], next(iter(self.hashes.values())))
         if self.username is None or self.password is None:
             return False
         user_ok = hmac.compare_digest(username.encode(), self.username.encode())
-        password_ok = hmac.compare_digest(given, self.password.encode())
+        # Digests have one length, so the comparison time does not reveal the password's length.
+        given_digest = hashlib.sha256(password).digest()
+        password_ok = hmac.compare_digest(given_digest, hashlib.sha256(self.password.encode()).digest())
         return user_ok and password_ok
 
 
@@ -74,10 +84,24 @@ def read_htpasswd(path: Path) -> dict[str, bytes]:
                 f"{where}: the password of user '{user}' is not a bcrypt hash, and only bcrypt is "
                 f"accepted; recreate it with: htpasswd -B {path} {user}"
             )
+        if not _usable_bcrypt(hashed.encode()):
+            raise ValueError(
+                f"{where}: the bcrypt hash of user '{user}' is damaged; "
+                f"recreate it with: htpasswd -B {path} {user}"
+            )
         users[user] = hashed.encode()
     if not users:
         raise ValueError(f"DASHBOARD_HTPASSWD {path} has no users; add one with: htpasswd -B {path} admin")
     return users
+
+
+def _usable_bcrypt(hashed: bytes) -> bool:
+    # Checked at start: a damaged hash would otherwise make every login with this user a 500.
+    try:
+        bcrypt.checkpw(b"", hashed)
+    except ValueError:
+        return False
+    return True
 
 
 def generated_password(data_dir: Path) -> str:

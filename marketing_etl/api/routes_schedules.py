@@ -78,7 +78,9 @@ def _out(services: Services, schedule: Schedule) -> ScheduleOut:
     description=(
         "Fires at each `cron` time in `timezone`, creating an ordinary job with a generated "
         "job_id (`<schedule_id>.<YYYYMMDDTHHMM>Z`) and the dates `date_range` gives on that day: "
-        "yesterday, last_7_days, last_30_days, month_to_date or last_month."
+        "yesterday, last_7_days, last_30_days, month_to_date or last_month. A job body with "
+        "`refresh_days` (0-28, appending to Sheets) also re-fetches that many days before each "
+        "firing's range and replaces their rows in place, as conversions settle."
     ),
     responses={**_UNAUTHORIZED, **JSON_BODY_ERRORS, **_INVALID},
 )

@@ -57,6 +57,7 @@ class JobReport(BaseModel):
     destination: str
     selected_fields: list[str]
     is_overwrite: bool
+    refresh_days: int = Field(description="days before start_date whose rows are re-fetched and replaced")
     created_at: UtcTime
     started_at: UtcTime | None
     finished_at: UtcTime | None
@@ -90,6 +91,7 @@ def job_report(job: Job) -> JobReport:
         destination=spec.destination,
         selected_fields=list(spec.selected_fields),
         is_overwrite=spec.is_overwrite,
+        refresh_days=spec.refresh_days,
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,

@@ -62,6 +62,10 @@ class ReportDescription:
     period_end: date | None = None  # every row adds up one period ending that day
     currency_column: str | None = None  # the column holding a row's currency code
     account_info: AccountInfoLookup | None = None  # None: the source does not know currencies
+    # The columns that identify a row, the row's day first (then object ids, breakdown values):
+    # a refreshed row replaces the tab's row with the same values in them. Empty: rows are not
+    # one per day and object, so they cannot be refreshed.
+    key_columns: tuple[str, ...] = ()
 
 
 @dataclass

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from marketing_etl.contracts.ciphertexts import Ciphertexts
 from marketing_etl.contracts.fx_rates import RateCache
 from marketing_etl.contracts.job_pages import JobPages
 from marketing_etl.contracts.job_stats import JobStats
@@ -85,12 +86,17 @@ class Store(Protocol):
         """API-call counters per hour and per day, kept as calls are recorded."""
 
     @property
+    def ciphertexts(self) -> Ciphertexts:
+        """Every encrypted token (jobs' and schedules'), for re-encrypting under a new key."""
+
+    @property
     def pruning(self) -> Pruning:
         """Deleting raw history past its retention, in small batches (maintenance.py)."""
 
     # lifecycle
     def init(self) -> None:
-        """Create tables/collections and indexes if missing (idempotent)."""
+        """Bring the schema to this version's (SQL: Alembic revisions; MongoDB: indexes and its
+        schema version) and finish any one-time backfill; idempotent, safe from several processes."""
 
     def close(self) -> None: ...
 

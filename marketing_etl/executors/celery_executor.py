@@ -15,7 +15,7 @@ from typing import Any
 import redis
 from kombu.utils.url import maybe_sanitize_url
 
-from marketing_etl.executors.celery_app import TASK_NAME, create_celery_app
+from marketing_etl.executors.celery_config import TASK_NAME, create_celery_app
 from marketing_etl.executors.recovery import RecoverySweeper
 from marketing_etl.models import JobStatus
 from marketing_etl.services import Services

@@ -101,6 +101,9 @@ class ApiClient:
             self._record(endpoint, None, _ms_since(started), dict(usage or {}), failure.user_message)
             raise failure from exc
         duration_ms = _ms_since(started)
+        # httpx binds a response and its stream in a reference cycle, so a read body (a report
+        # page: MBs) would wait for a full garbage collection; unbinding frees it with the response.
+        response.stream = httpx.ByteStream(b"")
         reading = read(response)
         figures = {**(usage or {}), **reading.usage}
         self._record(endpoint, response.status_code, duration_ms, figures, reading.error)

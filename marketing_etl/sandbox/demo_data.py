@@ -8,7 +8,9 @@ numbers. The ids are the ones the seed README's examples use, so those requests 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 
 from marketing_etl.sandbox.fakes.facebook_world import World
 from marketing_etl.sandbox.fakes.fx_api import FakeFx
@@ -41,10 +43,23 @@ _USD_IN = {"vnd": 25_300.0, "eur": 0.92}  # around which the simulated daily rat
 HOURLY_OPT_IN_MISSING = "246813579"
 
 
-def facebook_world() -> World:
+# The demo accounts' purchases of a day keep arriving for this many days after it, so a
+# refresh_days schedule visibly updates earlier days (docs/sandbox.md).
+SETTLING_DAYS = 7
+
+
+def facebook_world(today: Callable[[], date] = date.today) -> World:
     world = World(named=FACEBOOK_ACCOUNTS, campaigns=2, adsets=2, ads=2, seed="sandbox")
     world.needs_hourly_opt_in.add(HOURLY_OPT_IN_MISSING)
+    world.purchase_shift = partial(still_settling, today=today)
     return world
+
+
+def still_settling(day: date, today: Callable[[], date]) -> int:
+    """Each ad's purchases a day still lacks: a day `age` days old (0 <= age < SETTLING_DAYS)
+    lacks (SETTLING_DAYS - age) // 2 of them; older days have them all."""
+    age = (today() - day).days
+    return -((SETTLING_DAYS - age) // 2) if 0 <= age < SETTLING_DAYS else 0
 
 
 def tiktok_dataset(first: date, last: date) -> Dataset:

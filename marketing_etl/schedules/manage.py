@@ -1,4 +1,5 @@
-"""Schedule lifecycle commands behind /schedules: create, replace, delete, with validation.
+"""Schedule lifecycle commands behind /schedules (and `marketing-etl schedules`): create,
+replace, delete, pause and resume, with validation.
 
 A definition is checked the way a firing will be: its job body, given a placeholder job_id and
 the dates its range resolves to today, must pass every create-job rule. Problems name the
@@ -93,6 +94,20 @@ def replace(
         schedule_id, token, now, job=checked.job, next_run_at=_next_run(definition, now), **fields
     )
     return services.store.schedules.get(schedule_id) if updated else None
+
+
+def set_enabled(services: Services, schedule_id: str, enabled: bool) -> Schedule | None:
+    """Pause or resume, the definition otherwise unchanged, as a replace with only `enabled`
+    changed would: resuming counts the next firing from now, so slots missed while paused never
+    fire. None if no schedule has this id."""
+    schedule = services.store.schedules.get(schedule_id)
+    if schedule is None:
+        return None
+    now = utcnow()
+    next_run = next_slot(schedule.cron, schedule.zone, now) if enabled else None
+    if not services.store.schedules.update(schedule_id, None, now, enabled=enabled, next_run_at=next_run):
+        return None
+    return services.store.schedules.get(schedule_id)
 
 
 def _next_run(definition: ScheduleDefinition, now: datetime) -> datetime | None:

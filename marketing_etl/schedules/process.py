@@ -3,6 +3,7 @@
 It creates jobs, and prunes expired history (schedules/pruning.py). With Celery it publishes
 jobs to the broker like the API does; without Redis it leaves them QUEUED in the store, where
 the worker pool inside `serve` picks them up. SIGTERM and Ctrl-C stop it between ticks.
+Every tick that reaches the store renews a heartbeat file (heartbeat.py) for its health check.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from pathlib import Path
 from types import FrameType
 
 from marketing_etl.contracts.executor import Executor
+from marketing_etl.schedules.heartbeat import DEFAULT_PATH, beat
 from marketing_etl.schedules.pruning import PruneThread
 from marketing_etl.schedules.scheduler import Scheduler, SchedulerThread
 from marketing_etl.services import Services
@@ -39,13 +42,28 @@ class StoreQueue:
         """Nothing to stop."""
 
 
-def run_scheduler(services: Services, executor: Executor) -> None:
+class _BeatingScheduler(Scheduler):
+    """A Scheduler that renews the heartbeat after each tick; a tick that could not reach the
+    store raises before it, so a scheduler cut off from its store turns unhealthy too."""
+
+    def __init__(self, services: Services, executor: Executor, heartbeat: Path) -> None:
+        super().__init__(services, executor)
+        self._heartbeat = heartbeat
+
+    def tick(self) -> list[str]:
+        created = super().tick()
+        beat(self._heartbeat)
+        return created
+
+
+def run_scheduler(services: Services, executor: Executor, heartbeat: Path = DEFAULT_PATH) -> None:
     """Tick until SIGTERM or SIGINT, handing the jobs it creates to `executor` (wiring.py picks
     it: Celery's when there is a broker, StoreQueue otherwise)."""
     settings = services.settings
     executor.start()
     pruning = PruneThread(services, settings.prune_interval_s)
-    loop = SchedulerThread(Scheduler(services, executor), settings.scheduler_interval_s, pruning)
+    scheduler = _BeatingScheduler(services, executor, heartbeat)
+    loop = SchedulerThread(scheduler, settings.scheduler_interval_s, pruning)
     stopped = threading.Event()
 
     def stop(signum: int, _frame: FrameType | None) -> None:

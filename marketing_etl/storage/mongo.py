@@ -25,6 +25,7 @@ from marketing_etl.storage.common import (
     plain,
     to_utc,
 )
+from marketing_etl.storage.mongo_ciphertexts import MongoCiphertexts
 from marketing_etl.storage.mongo_client import Doc
 from marketing_etl.storage.mongo_fx_rates import MongoRateCache
 from marketing_etl.storage.mongo_job_filter import job_query as _job_query
@@ -37,6 +38,7 @@ from marketing_etl.storage.mongo_prune import MongoPruning
 from marketing_etl.storage.mongo_queue import MongoQueue
 from marketing_etl.storage.mongo_rollups import ROLLED_UP, MongoRollups
 from marketing_etl.storage.mongo_schedules import MongoScheduleStore
+from marketing_etl.storage.mongo_schema import record_version, stored_version
 
 _NO_ID = {"_id": False}
 # Mirrors the SQL indexes: each dashboard filter leads a compound index with created_at.
@@ -66,7 +68,9 @@ class MongoStore:
         self._logs = collection("job_logs")
         self._calls = collection("api_calls")
         self._tokens = collection("job_tokens")
+        self._meta = collection("meta")
         self.schedules = MongoScheduleStore(collection("schedules"))
+        self.ciphertexts = MongoCiphertexts(self._tokens, collection("schedules"))
         self.metrics = MongoMetrics(self._jobs)
         self.job_stats = MongoJobStats(self._jobs)
         self.job_pages = MongoJobPages(self._jobs)
@@ -93,6 +97,10 @@ class MongoStore:
         self.locks.init()
         self.rollups.init()
         self.pruning.init()
+        record_version(self._meta)
+
+    def schema_version(self) -> int | None:
+        return stored_version(self._meta)
 
     def close(self) -> None:
         self._client.close()

@@ -25,28 +25,25 @@ from marketing_etl.storage.common import (
     plain,
 )
 from marketing_etl.storage.sql_busy import BUSY_BUDGET_S, retry_while_busy
+from marketing_etl.storage.sql_ciphertexts import SqlCiphertexts
 from marketing_etl.storage.sql_fx_rates import SqlRateCache
 from marketing_etl.storage.sql_job_filter import job_conditions as _job_conditions
 from marketing_etl.storage.sql_job_filter import order_by as _order_by
 from marketing_etl.storage.sql_job_pages import SqlJobPages
-from marketing_etl.storage.sql_job_rollups import install as install_job_rollups
 from marketing_etl.storage.sql_job_stats import SqlJobStats
 from marketing_etl.storage.sql_locks import SqlLocks
 from marketing_etl.storage.sql_metrics import SqlMetrics
-from marketing_etl.storage.sql_migrate import add_missing_columns
+from marketing_etl.storage.sql_migrate import upgrade
 from marketing_etl.storage.sql_prune import SqlPruning
 from marketing_etl.storage.sql_queue import SqlQueue
 from marketing_etl.storage.sql_rollups import SqlRollups
 from marketing_etl.storage.sql_schedules import SqlScheduleStore
-from marketing_etl.storage.sql_schema import api_calls, create_engine, job_logs, job_tokens, jobs, metadata
-
-# Serialises concurrent init() calls on PostgreSQL (an API process and workers starting at once):
-# CREATE ... IF NOT EXISTS alone can still collide in the system catalogs.
-_PG_INIT_LOCK_KEY = 0x6D6B_6574_6C00
+from marketing_etl.storage.sql_schema import api_calls, create_engine, job_logs, job_tokens, jobs
 
 
 class SqlStore:
     def __init__(self, url: str, *, busy_budget_s: float = BUSY_BUDGET_S) -> None:
+        self._url = url
         self._engine = create_engine(url)
         self._busy_budget_s = busy_budget_s
         self.schedules = SqlScheduleStore(self._engine)
@@ -58,20 +55,11 @@ class SqlStore:
         self.queue = SqlQueue(self._engine)
         self.rollups = SqlRollups(self._engine)
         self.pruning = SqlPruning(self._engine)
+        self.ciphertexts = SqlCiphertexts(self._engine)
 
     # lifecycle -----------------------------------------------------------------------------
     def init(self) -> None:
-        with self._engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_INIT_LOCK_KEY)))
-            for table in metadata.sorted_tables:
-                conn.execute(sa.schema.CreateTable(table, if_not_exists=True))
-            # Columns before indexes: an index may cover a column an older database lacks.
-            add_missing_columns(conn, metadata.sorted_tables)
-            for table in metadata.sorted_tables:
-                for index in table.indexes:
-                    conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
-            install_job_rollups(conn)
+        upgrade(self._url)
         self.rollups.init()
 
     def close(self) -> None:

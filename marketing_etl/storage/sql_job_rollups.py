@@ -20,7 +20,7 @@ Measured on a busy 2-core machine, per job (insert and two transitions): +3 ms o
 on PostgreSQL, where a progress write pays 0.25 ms more.
 
 `install` creates the triggers and fills the tables from the jobs already there, once, inside
-SqlStore.init's transaction.
+the upgrade's transaction (migrations/versions/0002_job_rollups.py).
 """
 
 from __future__ import annotations
@@ -280,7 +280,7 @@ def _installed(conn: Connection) -> bool:
 
 def install(conn: Connection) -> None:
     """Create the triggers and fill the rollups from the stored jobs, unless done before. Runs in
-    SqlStore.init's transaction, after the tables exist (on PostgreSQL under its init lock):
+    the upgrade's transaction, after the tables exist (on PostgreSQL under its migration lock):
     creating a trigger locks out writers of jobs until the commit there, and the transaction
     holds the write lock on SQLite, so no job changes between the fill and the triggers."""
     if conn.dialect.name == "sqlite":

@@ -1,7 +1,8 @@
 """Tables, indexes and engine setup for the SQL store (SQLite and PostgreSQL, SQLAlchemy Core).
 
-Schema changes are additive only: `init()` creates missing tables and indexes and adds missing
-nullable columns (sql_migrate.py); it never changes or drops what exists.
+A change to these tables (or to the other sql_*.py modules' tables) ships with an Alembic
+revision making the same change to existing databases (storage/migrations/, run by
+sql_migrate.py at start); a test fails while the newest revision and these tables differ.
 """
 
 from __future__ import annotations
@@ -77,8 +78,8 @@ jobs = sa.Table(
     sa.Column("lease_owner", sa.Text),
     sa.Column("lease_expires_at", UtcDateTime),
     sa.Column("checkpoint", sa.JSON, nullable=False),
-    # Added after the first release, so nullable: init() adds them to an existing table, and a
-    # row without queued_at counts as queued since created_at. Not indexed: the queue queries
+    # Added after the first release, so nullable: the baseline revision adds them to an existing
+    # table, and a row without queued_at counts as queued since created_at. Not indexed: the queue queries
     # (sql_queue.py, sql_metrics.py) go through ix_jobs_status_created to the QUEUED rows only,
     # and those are few next to the whole history.
     sa.Column("queued_at", UtcDateTime),

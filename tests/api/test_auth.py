@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import stat
 from pathlib import Path
+from typing import Any
 
 import bcrypt
 import pytest
@@ -91,4 +93,56 @@ def test_htpasswd_bcrypt_file(tmp_path: Path) -> None:
 def test_htpasswd_with_other_hash_formats_is_refused_at_start(tmp_path: Path, line: str) -> None:
     htpasswd = write_htpasswd(tmp_path / ".htpasswd", [line])
     with pytest.raises(ValueError, match=r"htpasswd -B"):
+        load_dashboard_auth(make_settings(tmp_path, dashboard_htpasswd=htpasswd, **NO_LOGIN))
+
+
+def raw_basic(user: bytes, password: bytes) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(user + b":" + password).decode()}
+
+
+LONG_PASSWORD = "p" * 72  # bcrypt's limit; htpasswd ignores anything after it
+
+
+@pytest.mark.parametrize("use_htpasswd", [True, False], ids=["htpasswd", "settings"])
+def test_any_wrong_password_or_malformed_header_is_401(tmp_path: Path, use_htpasswd: bool) -> None:
+    if use_htpasswd:
+        htpasswd = write_htpasswd(tmp_path / ".htpasswd", [htpasswd_line("alice", LONG_PASSWORD)])
+        login: dict[str, Any] = {"dashboard_htpasswd": htpasswd, **NO_LOGIN}
+    else:
+        login = {"dashboard_username": "alice", "dashboard_password": LONG_PASSWORD}
+    wrong_passwords = [b"q" * 73, b"x" * 10_000, b"\xff\xfe\x80 not utf-8", b"a\x00b", "pässwörd".encode()]
+    headers: list[dict[str, str]] = [raw_basic(b"alice", password) for password in wrong_passwords]
+    headers += [
+        raw_basic(b"\xff\xfe", LONG_PASSWORD.encode()),  # a user name that is not UTF-8
+        {"Authorization": "Basic !!not-base64!!"},
+        {"Authorization": "Basic " + base64.b64encode(b"no-colon").decode()},
+        {"Authorization": "Basic"},
+        {"Authorization": "Bearer abc"},
+    ]
+    with running_api(make_settings(tmp_path, **login)) as api:
+        for header in headers:
+            for path in ("/dashboard", "/api/dashboard"):
+                response = api.client.get(path, headers=header)
+                assert response.status_code == 401, (path, header)
+                assert response.headers["WWW-Authenticate"].startswith("Basic realm="), (path, header)
+        assert api.client.get("/api/dashboard", auth=("alice", LONG_PASSWORD)).status_code == 200
+
+
+def test_htpasswd_compares_the_first_72_bytes_as_htpasswd_does(tmp_path: Path) -> None:
+    htpasswd = write_htpasswd(tmp_path / ".htpasswd", [htpasswd_line("alice", LONG_PASSWORD)])
+    with running_api(make_settings(tmp_path, dashboard_htpasswd=htpasswd, **NO_LOGIN)) as api:
+        longer = raw_basic(b"alice", LONG_PASSWORD.encode() + b"anything after byte 72")
+        assert api.client.get("/api/dashboard", headers=longer).status_code == 200
+
+
+def test_utf8_password_logs_in(tmp_path: Path) -> None:
+    htpasswd = write_htpasswd(tmp_path / ".htpasswd", [htpasswd_line("zoë", "pässwörd")])
+    with running_api(make_settings(tmp_path, dashboard_htpasswd=htpasswd, **NO_LOGIN)) as api:
+        header = raw_basic("zoë".encode(), "pässwörd".encode())
+        assert api.client.get("/api/dashboard", headers=header).status_code == 200
+
+
+def test_damaged_bcrypt_hash_is_refused_at_start(tmp_path: Path) -> None:
+    htpasswd = write_htpasswd(tmp_path / ".htpasswd", ["alice:$2y$05$damaged"])
+    with pytest.raises(ValueError, match=r"damaged; recreate it with: htpasswd -B"):
         load_dashboard_auth(make_settings(tmp_path, dashboard_htpasswd=htpasswd, **NO_LOGIN))

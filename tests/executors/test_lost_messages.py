@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from marketing_etl import jobs
-from marketing_etl.executors.celery_app import QUEUE_NAME, TASK_NAME, create_celery_app
+from marketing_etl.executors.celery_config import QUEUE_NAME, TASK_NAME, create_celery_app
 from marketing_etl.executors.celery_executor import CeleryExecutor
 from marketing_etl.models import JobStatus, utcnow
 from marketing_etl.services import Services

@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from marketing_etl.maintenance import prune_once
-from marketing_etl.metrics import render
 from marketing_etl.models import utcnow
 from marketing_etl.plugins import Plugins
 from marketing_etl.wiring import build_services, open_store
 from tests.executors.support import make_settings
 from tests.maintenance.support import add_old_job
-from tests.plugins import TASK_TYPES
-from tests.production.test_metrics import parse
+from tests.production.test_metrics import scrape
 
 
 def test_pruned_rows_by_kind_from_another_process(tmp_path: Path) -> None:
@@ -20,11 +18,11 @@ def test_pruned_rows_by_kind_from_another_process(tmp_path: Path) -> None:
     api_store = open_store(settings.resolved_database_url)  # the API process, scraped
     scheduler = build_services(settings, Plugins())  # a scheduler process, pruning
     try:
-        before = parse(render(api_store, utcnow(), TASK_TYPES))
+        before = scrape(api_store, utcnow())
         add_old_job(scheduler.store, "old-1", calls=120)
         add_old_job(scheduler.store, "old-2", calls=80)
         prune_once(scheduler, utcnow(), batch_rows=50)
-        after = parse(render(api_store, utcnow(), TASK_TYPES))
+        after = scrape(api_store, utcnow())
     finally:
         scheduler.close()
         api_store.close()

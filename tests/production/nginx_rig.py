@@ -72,8 +72,11 @@ http {{
 
 
 @contextmanager
-def nginx_in_front(app_url: str, htpasswd: Path, prefix: Path) -> Iterator[str]:
-    """Yield nginx's base URL while it proxies to `app_url`."""
+def nginx_in_front(
+    app_url: str, htpasswd: Path, prefix: Path, flower_url: str = "http://127.0.0.1:9"
+) -> Iterator[str]:
+    """Yield nginx's base URL while it proxies to `app_url`, and /flower/ to `flower_url` (by
+    default a port nothing listens on, like compose without the monitoring profile)."""
     binary = nginx_binary()
     prefix.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -85,6 +88,8 @@ def nginx_in_front(app_url: str, htpasswd: Path, prefix: Path) -> Iterator[str]:
                 "APP_UPSTREAM": app_url.removeprefix("http://"),
                 "NGINX_LISTEN": f"127.0.0.1:{port}",
                 "NGINX_HTPASSWD": str(htpasswd),
+                "FLOWER_UPSTREAM": flower_url.removeprefix("http://"),
+                "NGINX_RESOLVER": "127.0.0.1",
             },
         )
     )

@@ -50,7 +50,7 @@ def test_the_schema_does_reject_mistakes(
 
 def test_services_and_their_roles(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"api", "worker", "scheduler", "redis", "mongo", "postgres", "nginx"}
+    assert set(services) == {"api", "worker", "scheduler", "redis", "mongo", "postgres", "nginx", "flower"}
     commands = {name: services[name]["command"] for name in APP_SERVICES}
     assert commands["worker"] == ["marketing-etl", "worker"]
     assert commands["scheduler"] == ["marketing-etl", "scheduler"]
@@ -76,6 +76,15 @@ def test_stores_broker_and_volumes(compose: dict[str, Any]) -> None:
     assert set(compose["volumes"]) >= {"mongo", "redis", "postgres", "data"}
 
 
+def test_flower_is_optional_and_reached_through_nginx(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["flower"]["profiles"] == ["monitoring"]
+    assert services["flower"]["expose"] == ["5555"]
+    assert services["nginx"]["environment"]["FLOWER_UPSTREAM"] == "flower:5555"
+    # nginx starts without the monitoring profile, so it must not wait for Flower.
+    assert "flower" not in services["nginx"]["depends_on"]
+
+
 def test_nginx_uses_the_template_the_tests_run(compose: dict[str, Any]) -> None:
     nginx = compose["services"]["nginx"]
     assert "./deploy/nginx/templates:/etc/nginx/templates:ro" in nginx["volumes"]
@@ -99,4 +108,6 @@ def test_dockerfile_runs_as_a_user_with_a_healthcheck() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^USER app$", dockerfile, flags=re.MULTILINE)
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
-    assert dockerfile.count("FROM python:3.11-slim") == 2
+    images = re.findall(r"^FROM (\S+)", dockerfile, flags=re.MULTILINE)
+    assert len(images) == 2 and images[0] == images[1] and images[0].startswith("python:3.11.")
+    assert 'pip install -c requirements.lock ".[all]"' in dockerfile

@@ -1,23 +1,26 @@
-"""GET /metrics: Prometheus text format with the figures the issue lists, read from the store."""
+"""GET /metrics: the figures the issue lists, read from the store, parsed with Prometheus' own
+text parser."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
-from marketing_etl.metrics import CONTENT_TYPE, render
+from marketing_etl.contracts.store import Store
+from marketing_etl.metrics import StoreCollector
 from marketing_etl.models import ApiCall, JobStatus, utcnow
 from marketing_etl.wiring import open_store
 from tests.api.helpers import Api, fb_body, make_settings, running_api, tt_body
 from tests.plugins import TASK_TYPES
 from tests.storage.factory import T0, make_job
 
-SAMPLE = re.compile(r'^([a-z_]+)(\{[^}]*\})? (-?[0-9.e+]+|\+Inf)$')
+CLASSIC = "text/plain; version=0.0.4; charset=utf-8"
 
 
 @pytest.fixture
@@ -27,15 +30,18 @@ def api(tmp_path: Path) -> Iterator[Api]:
 
 
 def parse(text: str) -> dict[str, float]:
-    """Every sample as 'name{labels}' -> value; every line must be a comment or a sample."""
+    """Every sample as 'name{labels}' -> value, labels by name; the parser raises on anything
+    that is not the Prometheus text format."""
     samples: dict[str, float] = {}
-    for line in text.splitlines():
-        if line.startswith("# HELP ") or line.startswith("# TYPE "):
-            continue
-        match = SAMPLE.match(line)
-        assert match, f"not Prometheus text format: {line!r}"
-        samples[match.group(1) + (match.group(2) or "")] = float(match.group(3))
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f'{key}="{value}"' for key, value in sorted(sample.labels.items()))
+            samples[sample.name + (f"{{{labels}}}" if labels else "")] = sample.value
     return samples
+
+
+def scrape(store: Store, now: datetime) -> dict[str, float]:
+    return parse(generate_latest(StoreCollector(store, now, TASK_TYPES)).decode())
 
 
 def test_metrics_after_some_jobs(api: Api) -> None:
@@ -43,7 +49,7 @@ def test_metrics_after_some_jobs(api: Api) -> None:
         api.wait(api.start(body))
     response = api.client.get("/metrics")
     assert response.status_code == 200
-    assert response.headers["content-type"] == CONTENT_TYPE
+    assert response.headers["content-type"] == CLASSIC
     assert "# TYPE marketing_etl_job_duration_seconds histogram" in response.text
     samples = parse(response.text)
     assert samples['marketing_etl_jobs{status="SUCCESS",task_type="facebook_daily"}'] == 1
@@ -52,10 +58,16 @@ def test_metrics_after_some_jobs(api: Api) -> None:
     assert samples['marketing_etl_jobs{status="QUEUED",task_type="creative"}'] == 0
     assert samples["marketing_etl_queue_depth"] == 0
     assert samples["marketing_etl_oldest_queued_job_age_seconds"] == 0
-    assert samples['marketing_etl_job_duration_seconds_count{task_type="facebook_daily"}'] == 2
-    assert samples['marketing_etl_job_duration_seconds_bucket{task_type="facebook_daily",le="+Inf"}'] == 2
+    duration = 'marketing_etl_job_duration_seconds_{}{{{}status="{}",task_type="facebook_daily"}}'
+    for status in ("SUCCESS", "FAILED"):
+        assert samples[duration.format("count", "", status)] == 1
+        assert samples[duration.format("bucket", 'le="+Inf",', status)] == 1
+        # Scripted jobs take well under the first bound, 10 s: counted from there on.
+        assert samples[duration.format("bucket", 'le="10",', status)] == 1
+    # Only groups with finished jobs that ran have a histogram.
+    assert not any("_count" in key and 'task_type="creative"' in key for key in samples)
     # The scripted test source records one call per job on its own platform, "test".
-    assert samples['marketing_etl_api_calls_total{platform="test",outcome="ok"}'] == 3
+    assert samples['marketing_etl_api_calls_total{outcome="ok",platform="test"}'] == 3
     assert samples['marketing_etl_rate_limit_wait_seconds_total{platform="test"}'] == 0
 
 
@@ -70,24 +82,25 @@ def test_call_counters_count_every_call_once_and_never_go_down(api: Api) -> None
 
     record("sheets", 30, budget_wait_s=2.5)
     record("facebook", 60 * 24 * 40, wait_s=1)
-    first = parse(render(store, now, TASK_TYPES))
+    first = scrape(store, now)
     record("sheets", 1)
     record("facebook", 0, 400)
-    second = parse(render(store, now + timedelta(seconds=15), TASK_TYPES))
+    second = scrape(store, now + timedelta(seconds=15))
     assert first['marketing_etl_sheets_calls_total{outcome="ok"}'] == 1
     assert second['marketing_etl_sheets_calls_total{outcome="ok"}'] == 2
     assert second['marketing_etl_rate_limit_wait_seconds_total{platform="sheets"}'] == 2.5
     assert second['marketing_etl_rate_limit_wait_seconds_total{platform="facebook"}'] == 1
-    assert second['marketing_etl_api_calls_total{platform="facebook",outcome="ok"}'] == 1
-    assert second['marketing_etl_api_calls_total{platform="facebook",outcome="error"}'] == 1
+    assert second['marketing_etl_api_calls_total{outcome="ok",platform="facebook"}'] == 1
+    assert second['marketing_etl_api_calls_total{outcome="error",platform="facebook"}'] == 1
     # Sheets calls are their own family, not counted again among the ad platform calls.
-    assert not any(key.startswith('marketing_etl_api_calls_total{platform="sheets"') for key in second)
+    ad_platform_calls = [key for key in second if key.startswith("marketing_etl_api_calls_total")]
+    assert ad_platform_calls and not any('platform="sheets"' in key for key in ad_platform_calls)
     # Counters: the raw records going (retention) takes nothing from them.
     engine = sa.create_engine(api.services.settings.resolved_database_url)
     with engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM api_calls")
     engine.dispose()
-    later = parse(render(store, now + timedelta(hours=1), TASK_TYPES))
+    later = scrape(store, now + timedelta(hours=1))
     assert {key: later[key] for key in second if "calls_total" in key or "wait" in key} == {
         key: second[key] for key in second if "calls_total" in key or "wait" in key
     }
@@ -100,7 +113,7 @@ def test_oldest_queued_job_age_counts_from_when_it_was_last_queued(tmp_path: Pat
         store.insert_job(make_job("retried", minute=0, queued_at=T0 + timedelta(minutes=20)))
         store.insert_job(make_job("waiting", minute=5))
         store.insert_job(make_job("running", minute=1, status=JobStatus.RUNNING))
-        samples = parse(render(store, T0 + timedelta(minutes=15, seconds=30), TASK_TYPES))
+        samples = scrape(store, T0 + timedelta(minutes=15, seconds=30))
     finally:
         store.close()
     assert samples["marketing_etl_queue_depth"] == 2

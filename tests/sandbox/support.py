@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from marketing_etl.api.app import create_app
+from marketing_etl.contracts.executor import Executor
 from marketing_etl.models import FINISHED_STATUSES, ApiCall
 from marketing_etl.sandbox import Sandbox
 from marketing_etl.services import Services
@@ -49,6 +50,7 @@ class SandboxServer:
     url: str
     sandbox: Sandbox
     services: Services
+    executor: Executor
     http: httpx.Client
 
     def create(self, body: dict[str, Any]) -> str:
@@ -86,7 +88,7 @@ def serve_sandbox(data_dir: Path, **overrides: Any) -> Iterator[SandboxServer]:
         serve_app(app, lifespan="on", port=port, graceful_shutdown_s=2) as url,
         httpx.Client(base_url=url, timeout=30) as http,
     ):
-        yield SandboxServer(url, app.state.sandbox, app.state.api.services, http)
+        yield SandboxServer(url, app.state.sandbox, app.state.api.services, app.state.api.executor, http)
 
 
 def facebook_body(job_id: str, template: str, **overrides: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from marketing_etl.destinations.sheets.auth import (
 )
 from marketing_etl.destinations.sheets.chunks import CHUNK_BYTES
 from marketing_etl.destinations.sheets.layout import PAGE_CELLS
+from marketing_etl.destinations.sheets.refresh import RefreshWriter
 from marketing_etl.destinations.sheets.session import open_sheets_session
 from marketing_etl.destinations.sheets.status_tab import StatusTab
 from marketing_etl.destinations.sheets.writer import SheetWriter
@@ -67,7 +68,8 @@ class SheetsDestination(Destination):
                     if ctx.settings.report_status_to_sheet
                     else None
                 )
-                writer = SheetWriter(
+                refreshing = ctx.spec.refresh_days > 0 and not ctx.spec.is_overwrite
+                writer = (RefreshWriter if refreshing else SheetWriter)(
                     ctx, session.client, session.retry,
                     chunk_bytes=options.chunk_bytes, page_cells=options.page_cells, status=status,
                 )

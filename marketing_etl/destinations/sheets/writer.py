@@ -106,14 +106,19 @@ class SheetWriter:
         plan = saved.layout if saved else self._plan(workbook, names)
         progress = Progress(
             f"{self._client.spreadsheet_id}/{self.title}", self.overwrite, names,
-            plan.header, plan.positions, plan.header_from, plan.start_row, spool.rows,
+            plan.header, plan.positions, plan.header_from, plan.start_row,
+            spool.rows if saved else self._rows_to_add(workbook, plan, spool),
             saved.rows_done if saved else 0, saved.next_row if saved else 0,
         )
         self._check(workbook, progress, spool)
         self._ctx.save_checkpoint(**{CHECKPOINT_KEY: asdict(progress)})
         encoder = RowEncoder(kinds, plan.positions, plan.width)
         self._run(workbook, progress, kinds, spool, encoder, lock, clear=self.overwrite and not resume)
-        return progress.rows_total
+        return spool.rows
+
+    def _rows_to_add(self, workbook: Workbook, plan: Layout, spool: Spool) -> int:
+        """How many of the report's rows go below the start row: all of them (refresh.py adds fewer)."""
+        return spool.rows
 
     def _verified(
         self, workbook: Workbook, saved: Progress, spool: Spool, kinds: list[str]
@@ -218,16 +223,19 @@ class SheetWriter:
             self._write_values(progress, spool, encoder, lock)
         except EtlError as exc:
             self._report_status("FAILED", exc.user_message)
-            holds = stopped.holds(
-                self.title, rows_done=progress.rows_done, rows_total=progress.rows_total,
-                start_row=progress.start_row, next_row=progress.next_row,
-                overwrite=self.overwrite, prepared=prepared, cleared=clear,
-            )
-            raise stopped.stopped(exc, holds) from exc
+            raise stopped.stopped(exc, self._holds(progress, prepared=prepared, cleared=clear)) from exc
         except JobCancelled:
             self._report_status("FAILED", "Cancelled by user")
             raise
-        self._report_status("COMPLETED", f"Wrote {progress.rows_total:,} rows to '{self.title}'")
+        self._report_status("COMPLETED", f"Wrote {spool.rows:,} rows to '{self.title}'")
+
+    def _holds(self, progress: Progress, *, prepared: bool, cleared: bool) -> str:
+        """What the tab holds of the report after a failure mid-write, for the job's message."""
+        return stopped.holds(
+            self.title, rows_done=progress.rows_done, rows_total=progress.rows_total,
+            start_row=progress.start_row, next_row=progress.next_row,
+            overwrite=self.overwrite, prepared=prepared, cleared=cleared,
+        )
 
     def _prepare(self, first: Workbook, progress: Progress, kinds: list[str], *, clear: bool) -> int:
         plan = progress.layout

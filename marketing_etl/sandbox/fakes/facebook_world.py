@@ -8,7 +8,7 @@ every query the same way and tests can compute what any report cell must be.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -213,6 +213,10 @@ class World:
         # Accounts that have not opted in to the audience-time-zone hourly breakdown (Meta,
         # 2026-08-03): Facebook answers their hourly queries with no rows.
         self.needs_hourly_opt_in: set[str] = set()
+        # Settling conversions: Facebook attributes purchases to a day for weeks after it. Each
+        # ad's pixel purchases of a day are shifted by this (at least 0 remain), so a test or the
+        # sandbox can make a day's later answers differ from its earlier ones.
+        self.purchase_shift: Callable[[date], int] = _no_shift
         self.objects: dict[str, WorldObject] = {p.id: p for p in self.pages}
         self._profiles: dict[str, list[int]] = {}
         for account in self.accounts.values():
@@ -298,7 +302,7 @@ class World:
         clicks = impressions * (b[4] % 40) // 1000
         inline = clicks * (128 + b[5] % 128) // 256
         outbound = inline * (100 + b[7] % 156) // 256
-        pixel, onsite, lead = b[12] % 4, b[13] % 3, b[14] % 5
+        pixel, onsite, lead = max(0, b[12] % 4 + self.purchase_shift(day)), b[13] % 3, b[14] % 5
         messaging = b[15] % 6
         add_to_cart = b[19] % 6
         video_view = impressions * (b[24] % 100) // 400
@@ -353,6 +357,10 @@ class World:
     def account_of(self, object_id: str) -> str | None:
         item = self.objects.get(object_id)
         return getattr(item, "account_id", None)
+
+
+def _no_shift(day: date) -> int:
+    return 0
 
 
 def days(since: date, until: date) -> Iterator[date]:

@@ -10,7 +10,7 @@ from marketing_etl.contracts.report import AccountInfo, AccountInfoLookup, Repor
 from marketing_etl.models import Account, JobSpec
 from marketing_etl.sources.facebook.client import GraphClient
 from marketing_etl.sources.facebook.graph_errors import AccountForbidden
-from marketing_etl.sources.facebook.plan import ReportPlan
+from marketing_etl.sources.facebook.plan import ReportPlan, key_headers
 
 
 def describe_report(plan: ReportPlan, spec: JobSpec) -> ReportDescription:
@@ -25,6 +25,7 @@ def describe_report(plan: ReportPlan, spec: JobSpec) -> ReportDescription:
         period_end=spec.end_date if all_days else None,
         # Read only when converting: the reads cost one call per account.
         account_info=AccountInfoLookup() if spec.target_currency else None,
+        key_columns=key_headers(plan),
     )
 
 

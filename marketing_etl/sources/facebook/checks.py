@@ -25,7 +25,7 @@ from marketing_etl.sources.facebook.catalog import (
     normalise,
     templates_for,
 )
-from marketing_etl.sources.facebook.plan import plan_report, unknown_fields
+from marketing_etl.sources.facebook.plan import key_fields, key_headers, plan_report, unknown_fields
 from marketing_etl.sources.facebook.platform_rules import retention_problem, template_description
 
 
@@ -42,8 +42,28 @@ def job_problems(spec: JobSpec, today: date) -> list[FieldProblem]:
     if unknown:
         return [FieldProblem("selected_fields", _fields_problem(template, unknown))]
     plan = plan_report(template, spec.selected_fields)
-    too_old = retention_problem(template, plan.insight_fields, spec.start_date, today)
-    return [too_old] if too_old else []
+    too_old = retention_problem(template, plan.insight_fields, spec.fetch_start_date, today)
+    if too_old:
+        return [too_old]
+    return _refresh_problem(template, spec) if spec.refresh_days and not key_headers(plan) else []
+
+
+def _refresh_problem(template: Template, spec: JobSpec) -> list[FieldProblem]:
+    """Refreshed rows replace the tab's rows of the same day, object and breakdown values: the
+    report needs one row per day and columns that say which."""
+    fields = key_fields(template)
+    if not fields:
+        fix = "its rows add up the whole date range; choose a daily template or send refresh_days 0"
+        return [FieldProblem("refresh_days", f"'{template.name}' cannot refresh earlier days: {fix}")]
+    chosen = {normalise(f) for f in spec.selected_fields}
+    missing = [f for f in fields if normalise(f) not in chosen]
+    return [
+        FieldProblem(
+            "selected_fields",
+            f"refresh_days matches rows on {', '.join(fields)}; add {', '.join(missing)} to "
+            "selected_fields, or send refresh_days 0",
+        )
+    ]
 
 
 def catalog_of(task_type: str) -> TaskCatalog:

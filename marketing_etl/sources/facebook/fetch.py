@@ -6,8 +6,9 @@ requests are really in flight is the client's gate's business (pacing.py: fewer 
 usage rises). A window has one part per account, unless the job has fewer accounts than threads:
 then a long range is cut into async runs fetched side by side. Object metadata is read while the
 pages arrive (metadata.ReadAhead). Rows leave one window at a time, sorted by (date, account,
-object, breakdown values), so memory holds about one window, never the report, and the order
-does not depend on which request finished first.
+object, breakdown values), so the order does not depend on which request finished first. A
+window may hold the whole report, so its rows wait on disk (row_spool.py): memory holds a few
+thousand rows per running account and a block per sorted run while a window is merged.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from marketing_etl.sources.facebook.graph_errors import AccountForbidden
 from marketing_etl.sources.facebook.insights import InsightsFetcher, Slice, date_windows
 from marketing_etl.sources.facebook.metadata import MetadataCache, ReadAhead
 from marketing_etl.sources.facebook.plan import ReportPlan
+from marketing_etl.sources.facebook.row_spool import RunWriter, TaskRows, WindowFiles, merged
 from marketing_etl.sources.facebook.rows import Partial, RowShaper
 from marketing_etl.sources.facebook.throttle import FacebookTuning
 
@@ -40,7 +42,6 @@ log = logging.getLogger(__name__)
 
 Window = tuple[date, date]
 Task = tuple[Window, Window, int]  # (date window, the part of it fetched, index into the accounts)
-Rows = list[list[Any]]  # [sort key, report row] pairs
 PROGRESS_FROM, PROGRESS_TO = 5, 90
 
 
@@ -65,6 +66,7 @@ class ReportFetch:
         self._allowances = allowances
         self._concurrency = ctx.settings.facebook_max_concurrency
         self._lock = threading.Lock()
+        self._files = WindowFiles()
 
     def rows(self) -> Iterator[list[Any]]:
         """Lazily: nothing is fetched until the destination starts reading."""
@@ -84,9 +86,10 @@ class ReportFetch:
             client.aborted.set()  # running accounts stop at their next call
             pool.shutdown(wait=True, cancel_futures=True)
             client.close()
+            self._files.close()
 
     def _tasks(self, fetcher: InsightsFetcher) -> list[Task]:
-        windows = date_windows(self._plan, self._ctx.spec.start_date, self._ctx.spec.end_date)
+        windows = date_windows(self._plan, self._ctx.spec.fetch_start_date, self._ctx.spec.end_date)
         ways = max(1, self._concurrency // max(1, len(self._accounts)))
         return [
             (window, part, index)
@@ -96,9 +99,9 @@ class ReportFetch:
         ]
 
     def _ordered(
-        self, tasks: list[Task], pool: ThreadPoolExecutor, run: Callable[[Task], Future[Rows]]
+        self, tasks: list[Task], pool: ThreadPoolExecutor, run: Callable[[Task], Future[TaskRows]]
     ) -> Iterator[list[Any]]:
-        queue: deque[tuple[Task, Future[Future[Rows]]]] = deque()
+        queue: deque[tuple[Task, Future[Future[TaskRows]]]] = deque()
         upcoming = iter(tasks)
 
         def submit_next() -> None:
@@ -109,26 +112,25 @@ class ReportFetch:
 
         for _ in range(2 * self._concurrency):
             submit_next()
-        window: list[list[Any]] = []
+        window: list[TaskRows] = []  # in task order: equal keys keep it
         done = 0
         while queue:
             (dates, _, _), future = queue.popleft()
-            window.extend(future.result().result())
+            window.append(future.result().result())
             submit_next()
             done += 1
             self._report_progress(done, len(tasks), dates)
             if not queue or queue[0][0][0] != dates:
-                window.sort(key=_row_key)
-                yield from (row[1] for row in window)
+                yield from merged(self._files.take(dates), window)
                 window = []
 
     def _fetch_task(
         self, task: Task, fetcher: InsightsFetcher, cache: MetadataCache, client: GraphClient
-    ) -> Future[Rows]:
+    ) -> Future[TaskRows]:
         """The account's insights for the part of the window. Full batches of its objects are
         read while its pages arrive; the rest goes to the client's helper threads, so this thread
         can start the next account one call earlier."""
-        _, (since, until), index = task
+        window, (since, until), index = task
         account = self._accounts[index]
         shaper = RowShaper(self._plan, account, index)
         ahead = None
@@ -141,36 +143,37 @@ class ReportFetch:
                 ahead.note(partial.object_id)
             return partial
 
-        partials: list[Partial] = []
+        writer = RunWriter(self._files.get(window), shape)
         if account.id not in self._skipped:
             try:
-                partials = fetcher.fetch(Slice(account.id, since, until), shape)
+                fetcher.fetch(Slice(account.id, since, until), writer)
             except AccountForbidden as exc:
                 self._forbidden(account, exc)
+                writer.discard()
         client.gate.forget(account.id)  # its usage no longer holds the other accounts back
-        if self._plan.meta_keys and partials:
-            return client.in_background(self._complete, account, shaper, partials, cache, client)
-        done: Future[Rows] = Future()
-        done.set_result([[p.key, shaper.complete(p, {})] for p in partials])
+        if self._plan.meta_keys and writer.rows:
+            return client.in_background(self._complete, account, shaper, writer, cache, client)
+        done: Future[TaskRows] = Future()
+        done.set_result(TaskRows(writer.finish(), lambda p: shaper.complete(p, {})))
         return done
 
     def _complete(
         self,
         account: Account,
         shaper: RowShaper,
-        partials: list[Partial],
+        writer: RunWriter,
         cache: MetadataCache,
         client: GraphClient,
-    ) -> Rows:
-        ids = [p.object_id for p in partials]
+    ) -> TaskRows:
+        runs = writer.finish()
         try:
-            metas = cache.lookup(ids, account_id=account.id, currency=shaper.currency)
+            metas = cache.lookup(writer.object_ids, account_id=account.id, currency=shaper.currency)
         except AccountForbidden as exc:
             self._forbidden(account, exc)
-            return []
+            return TaskRows([], list)
         finally:
             client.gate.forget(account.id)
-        return [[p.key, shaper.complete(p, metas)] for p in partials]
+        return TaskRows(runs, lambda p: shaper.complete(p, metas))
 
     def _forbidden(self, account: Account, exc: AccountForbidden) -> None:
         label = f"{account.name} ({account.id})" if account.name else account.id
@@ -190,7 +193,3 @@ class ReportFetch:
     def _report_progress(self, done: int, total: int, dates: Window) -> None:
         percent = PROGRESS_FROM + (PROGRESS_TO - PROGRESS_FROM) * done // max(1, total)
         self._ctx.progress(percent, f"Fetched Facebook data {done}/{total} ({dates[0]} to {dates[1]})")
-
-
-def _row_key(row: list[Any]) -> Any:
-    return row[0]

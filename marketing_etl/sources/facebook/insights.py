@@ -12,10 +12,10 @@ change its numbers), then the campaigns are halved, and the parts are fetched th
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol
 
 from marketing_etl.errors import FatalError, UserError
 from marketing_etl.sources.facebook.allowances import Allowances, Reach
@@ -27,11 +27,10 @@ from marketing_etl.sources.facebook.report_run import report_pages
 from marketing_etl.sources.facebook.throttle import FacebookTuning
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Rough objects with delivery per account and day, only to size requests (never to shape rows).
 LEVEL_ROWS_PER_DAY = {"account": 1, "campaign": 5, "adset": 15, "ad": 50}
-CHUNK_ROWS = 20_000  # rows one date window may bring: bounds the memory of a window
+CHUNK_ROWS = 20_000  # rows one date window may bring (the rows wait on disk: row_spool.py)
 ASYNC_FROM_ROWS = 5_000  # ten 500-row pages: from here the run's POST and polls cost < 20 % extra
 ALL_AD_STATUSES = [
     "ACTIVE",
@@ -47,6 +46,19 @@ ALL_AD_STATUSES = [
     "PREAPPROVED",
     "WITH_ISSUES",
 ]
+
+
+class RowSink(Protocol):
+    """Where a slice's rows go as they arrive; a request's rows are undone if it fails."""
+
+    @property
+    def rows(self) -> int: ...
+
+    def add(self, raw: dict[str, Any]) -> None: ...
+
+    def mark(self) -> Any: ...
+
+    def rollback(self, mark: Any) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -86,22 +98,28 @@ class InsightsFetcher:
         self._tuning = tuning
         self._allowances = allowances
 
-    def fetch(self, piece: Slice, shape: Callable[[dict[str, Any]], T]) -> list[T]:
-        rows = self._fetch(piece, shape)
-        if not rows:
+    def fetch(self, piece: Slice, sink: RowSink) -> None:
+        before = sink.rows
+        self._fetch(piece, sink)
+        if sink.rows == before:
             self._allowances.explain_no_hourly_rows(self._client, piece.account_id, piece.since, piece.until)
-        return rows
 
-    def _fetch(self, piece: Slice, shape: Callable[[dict[str, Any]], T]) -> list[T]:
-        """All rows of `piece`, shaped. Rows are kept only once the whole request succeeded,
-        so a request that fails halfway and is split never yields a row twice."""
+    def _fetch(self, piece: Slice, sink: RowSink) -> None:
+        """All rows of `piece`, into the sink. A request's rows are kept only once it has
+        succeeded, so a request that fails halfway and is split never gives a row twice."""
+        mark = sink.mark()
         try:
-            return [shape(row) for page in self._pages(piece) for row in page]
+            for page in self._pages(piece):
+                for row in page:
+                    sink.add(row)
+            return
         except FatalError as exc:
+            sink.rollback(mark)
             if not self._allowances.reach_refused(piece.account_id, exc):
                 raise
-            return self._fetch(piece, shape)  # again, now without reach
+            return self._fetch(piece, sink)  # again, now without reach
         except TooMuchData as exc:
+            sink.rollback(mark)
             parts = self._split(piece)
             log.info(
                 "Facebook asked for less data (%s); fetching %s in %d parts",
@@ -109,7 +127,8 @@ class InsightsFetcher:
                 _describe(piece),
                 len(parts),
             )
-        return [row for part in parts for row in self._fetch(part, shape)]
+        for part in parts:
+            self._fetch(part, sink)
 
     def _pages(self, piece: Slice) -> Iterator[list[dict[str, Any]]]:
         params = self._params(piece)

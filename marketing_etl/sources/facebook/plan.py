@@ -124,3 +124,22 @@ def _insight_fields(
         # Budgets come in the currency's minor unit; the account currency says how to scale them.
         wanted.append("account_currency")
     return tuple(dict.fromkeys(wanted))
+
+
+def key_fields(template: Template) -> tuple[str, ...]:
+    """The fields that identify a row of a daily template: its day, its object's id and its
+    breakdown values (what a refreshed row is matched on); () when rows add up the whole range."""
+    if template.time_increment != 1:
+        return ()
+    object_field = "id" if "id" in template.fields else f"{template.level}_id"
+    by_breakdown = {key: name for name, key in BREAKDOWN_COLUMNS.items()}
+    return ("date_start", object_field, *(by_breakdown[b] for b in template.breakdowns))
+
+
+def key_headers(plan: ReportPlan) -> tuple[str, ...]:
+    """The report's headers of `key_fields`, the day first; () unless every one was selected."""
+    by_field = {canonical_field(plan.template, c.header): c.header for c in plan.columns}
+    fields = key_fields(plan.template)
+    if not all(field in by_field for field in fields):
+        return ()
+    return tuple(by_field[field] for field in fields)

@@ -1,17 +1,17 @@
 """Insights rows -> typed report rows, in the column order the user chose.
 
-An insights row is turned into a compact list as soon as it arrives (the raw dict is dropped);
-the metadata cells are filled once the account's objects have been read. Values are typed by
-column kind: ids and text as str, counts as int, money/ratios/percentages as float (percent
-columns hold fractions, like every Report: Facebook's ctr 4.5 becomes 0.045 and shows as
-4.5 % in the sheet), dates as date, times as aware datetime, formulas as text starting with "=".
+An insights row is turned into a compact tuple as soon as it arrives (the raw dict is dropped);
+the metadata cells are filled as the row leaves, once the account's objects have been read.
+Values are typed by column kind: ids and text as str, counts as int, money/ratios/percentages
+as float (percent columns hold fractions, like every Report: Facebook's ctr 4.5 becomes 0.045
+and shows as 4.5 % in the sheet), dates as date, times as aware datetime, formulas as text starting with "=".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from marketing_etl.models import Account
 from marketing_etl.sources.facebook.metadata import Meta, parse_time
@@ -22,15 +22,12 @@ from marketing_etl.sources.facebook.platform_rules import REACH_FIELDS
 Getter = Callable[[Mapping[str, Any]], Any]
 
 
-class Partial:
-    """A report row waiting for its metadata cells."""
+class Partial(NamedTuple):
+    """A report row waiting for its metadata cells (a tuple: small in memory and in a spool)."""
 
-    __slots__ = ("key", "object_id", "values")
-
-    def __init__(self, key: tuple[Any, ...], object_id: str, values: list[Any]) -> None:
-        self.key = key
-        self.object_id = object_id
-        self.values = values
+    key: tuple[Any, ...]
+    object_id: str
+    values: tuple[Any, ...]
 
 
 class RowShaper:
@@ -54,13 +51,14 @@ class RowShaper:
             object_id,
             tuple(str(raw.get(b, "")) for b in self._plan.breakdown_keys),
         )
-        return Partial(key, object_id, [get(raw) for get in self._getters])
+        return Partial(key, object_id, tuple([get(raw) for get in self._getters]))
 
     def complete(self, partial: Partial, metas: Mapping[str, Meta]) -> list[Any]:
+        values = list(partial.values)
         meta = metas.get(partial.object_id, {})
         for index, key in self._meta_cells:
-            partial.values[index] = meta.get(key)
-        return partial.values
+            values[index] = meta.get(key)
+        return values
 
 
 def _getter(column: ColumnSpec, account: Account) -> Getter:

@@ -45,7 +45,7 @@ def creative_rows(
 ) -> Iterator[list[Any]]:
     spec = lookups.spec
     with_attributes = any(column.name in CREATIVE_ATTRIBUTES for column in columns)
-    spans = windows(spec.start_date, spec.end_date, UNDIVIDED_MAX_DAYS)
+    spans = windows(spec.fetch_start_date, spec.end_date, UNDIVIDED_MAX_DAYS)
     for number, window in enumerate(spans, start=1):
         pairs = _pairs(client, lookups, window, drop_idle)
         ctx.log(

@@ -97,6 +97,9 @@ CREATIVE_COLUMNS: tuple[Column, ...] = (
 )
 
 CATALOG = {"product": PRODUCT_COLUMNS, "creative": CREATIVE_COLUMNS}
+# What identifies a product report row, its day first: a refreshed row replaces the tab's row
+# with the same values. Creative rows add up the whole range, so they cannot be refreshed.
+PRODUCT_KEY_COLUMNS = ("stat_time_day", "campaign_id", "item_group_id")
 PRODUCT_FIELDS = frozenset({"product_name", "product_image_url", "product_status", "product_img"})
 _EMPTY = frozenset({"", "-"})
 
@@ -115,7 +118,36 @@ def catalog_of(task: str) -> TaskCatalog:
 
 
 def job_problems(task: str, spec: JobSpec) -> list[FieldProblem]:
-    return required_ids(task, spec) + selection_problems(task, spec.selected_fields)
+    problems = required_ids(task, spec) + selection_problems(task, spec.selected_fields)
+    return problems + refresh_problems(task, spec) if spec.refresh_days else problems
+
+
+def key_columns(task: str, selected: list[str]) -> tuple[str, ...]:
+    """The report's columns a refreshed row is matched on; () if it has not all of them."""
+    if task != "product" or (selected and not set(PRODUCT_KEY_COLUMNS) <= set(selected)):
+        return ()
+    return PRODUCT_KEY_COLUMNS
+
+
+def refresh_problems(task: str, spec: JobSpec) -> list[FieldProblem]:
+    if task != "product":
+        return [
+            FieldProblem(
+                "refresh_days",
+                f"TikTok {task} reports add up the whole date range, so earlier days cannot be "
+                "refreshed; use the product report (one row per day) or send refresh_days 0",
+            )
+        ]
+    missing = [name for name in PRODUCT_KEY_COLUMNS if name not in spec.selected_fields]
+    if not spec.selected_fields or not missing:
+        return []
+    return [
+        FieldProblem(
+            "selected_fields",
+            f"refresh_days matches rows on {', '.join(PRODUCT_KEY_COLUMNS)}; add "
+            f"{', '.join(missing)} to selected_fields, or send refresh_days 0",
+        )
+    ]
 
 
 def required_ids(task: str, spec: JobSpec) -> list[FieldProblem]:

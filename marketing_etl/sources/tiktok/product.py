@@ -26,7 +26,7 @@ def product_rows(
 ) -> Iterator[list[Any]]:
     spec = lookups.spec
     campaign_ids = sorted(lookups.campaigns)
-    spans = windows(spec.start_date, spec.end_date, DAILY_MAX_DAYS)
+    spans = windows(spec.fetch_start_date, spec.end_date, DAILY_MAX_DAYS)
     for number, window in enumerate(spans, start=1):
         rows: list[ReportRow] = []
         for batch in batches(campaign_ids):

@@ -96,7 +96,7 @@ def list_campaigns(client: TikTokClient, spec: JobSpec) -> dict[str, Campaign]:
     """Product GMV Max campaigns with data in the job's range, by campaign id. The campaign-level
     report carries name, operation status and bid type in one call per year of range."""
     campaigns: dict[str, Campaign] = {}
-    for window in windows(spec.start_date, spec.end_date, UNDIVIDED_MAX_DAYS):
+    for window in windows(spec.fetch_start_date, spec.end_date, UNDIVIDED_MAX_DAYS):
         rows = report(
             client,
             spec,

@@ -37,7 +37,7 @@ class QuotaUse:
 
 def campaign_list_calls(spec: JobSpec) -> int:
     """The report calls that find a job's campaigns: one per 365 days of range."""
-    return len(windows(spec.start_date, spec.end_date, UNDIVIDED_MAX_DAYS))
+    return len(windows(spec.fetch_start_date, spec.end_date, UNDIVIDED_MAX_DAYS))
 
 
 def rows_calls(task: str, spec: JobSpec, campaigns: int) -> int:
@@ -49,8 +49,8 @@ def rows_calls(task: str, spec: JobSpec, campaigns: int) -> int:
         return 0
     batches = math.ceil(campaigns / MAX_FILTER_IDS)
     if task == "product":
-        return len(windows(spec.start_date, spec.end_date, DAILY_MAX_DAYS)) * batches
-    return len(windows(spec.start_date, spec.end_date, UNDIVIDED_MAX_DAYS)) * 2 * batches
+        return len(windows(spec.fetch_start_date, spec.end_date, DAILY_MAX_DAYS)) * batches
+    return len(windows(spec.fetch_start_date, spec.end_date, UNDIVIDED_MAX_DAYS)) * 2 * batches
 
 
 class ReportQuota:

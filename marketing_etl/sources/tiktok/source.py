@@ -23,7 +23,13 @@ from marketing_etl.sources.tiktok.client import (
     TikTokClient,
 )
 from marketing_etl.sources.tiktok.creative import creative_rows
-from marketing_etl.sources.tiktok.fields import PRODUCT_FIELDS, catalog_of, columns_for, job_problems
+from marketing_etl.sources.tiktok.fields import (
+    PRODUCT_FIELDS,
+    catalog_of,
+    columns_for,
+    job_problems,
+    key_columns,
+)
 from marketing_etl.sources.tiktok.product import product_rows
 from marketing_etl.sources.tiktok.queries import find_store, list_campaigns, load_catalog
 from marketing_etl.sources.tiktok.quota import ReportQuota, campaign_list_calls, rows_calls
@@ -97,6 +103,7 @@ class TikTokReportSource(Source):
             account_column="advertiser_id",
             rate_date_columns=("stat_time_day",) if self.task == "product" else ("end_date",),
             currency_column="currency",
+            key_columns=key_columns(self.task, spec.selected_fields),
         )
 
     @property
@@ -113,7 +120,9 @@ class TikTokReportSource(Source):
         store = find_store(client, spec)
         ctx.progress(10, "Reading GMV Max campaigns")
         campaigns = list_campaigns(client, spec)
-        ctx.log(f"{len(campaigns)} Product GMV Max campaigns found for {spec.start_date} to {spec.end_date}")
+        ctx.log(
+            f"{len(campaigns)} Product GMV Max campaigns found for {spec.fetch_start_date} to {spec.end_date}"
+        )
         needed = rows_calls(self.task, spec, len(campaigns))
         quota.ensure_room(needed, self._what)
         use = quota.use()

@@ -1,0 +1,24 @@
+"""Ciphertexts: every encrypted access token in the store, for re-encrypting under a new key.
+
+Reached from any Store as `store.ciphertexts`. `marketing-etl rotate-key` walks them page by page
+(keyset on the owner's id) and replaces each with compare-and-set, so a token that a running API
+or worker changed meanwhile is left as it is rather than overwritten with an older one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Protocol
+
+
+class TokenKind(StrEnum):
+    JOB = "job"  # job_tokens, by job_id (expired ones included: a retry may still revive them)
+    SCHEDULE = "schedule"  # the token of a schedule, by schedule_id
+
+
+class Ciphertexts(Protocol):
+    def page(self, kind: TokenKind, after: str, limit: int) -> list[tuple[str, bytes]]:
+        """(owner id, ciphertext) pairs with owner id > `after`, ascending, at most `limit`."""
+
+    def replace(self, kind: TokenKind, owner_id: str, old: bytes, new: bytes) -> bool:
+        """Store `new` only if the ciphertext is still `old`; True if it applied."""
