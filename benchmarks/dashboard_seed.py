@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 from marketing_etl.contracts.store import Store
-from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus, LogLine
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import ApiCall, Job, JobStatus, LogLine
 from marketing_etl.sources.facebook.catalog import TEMPLATES
 from marketing_etl.sources.tiktok.client import REPORT_PATH
 from marketing_etl.sources.tiktok.queries import CATALOG_PATH, STORE_LIST_PATH

@@ -39,7 +39,8 @@ from benchmarks.facebook_sequential_script import run_sequential_script
 from marketing_etl.context import JobContext
 from marketing_etl.contracts.plugins import Destination, FieldProblem
 from marketing_etl.contracts.report import Report, WriteResult
-from marketing_etl.models import Job, JobSpec
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import Job
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.settings import Settings

@@ -22,7 +22,8 @@ from typing import Any
 from benchmarks.facebook_ad_daily import TEMPLATE, FakeProcess
 from benchmarks.sheets_write import EMAIL, SPREADSHEET_ID, start_fake
 from marketing_etl.destinations import register as register_destinations
-from marketing_etl.models import Job, JobSpec, JobStatus
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import Job, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.settings import Settings

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from marketing_etl.contracts.store import Store
-from marketing_etl.models import Job, JobSpec, JobStatus
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import Job, JobStatus
 
 YEAR = timedelta(days=365)
 USERS = [f"user{i:03d}@{('brand', 'agency', 'shop')[i % 3]}.example" for i in range(150)]

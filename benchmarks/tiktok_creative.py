@@ -24,7 +24,8 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from marketing_etl.models import Job, JobSpec, JobStatus
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import Job, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.tiktok_api import FakeTikTok

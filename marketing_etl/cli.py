@@ -1,5 +1,5 @@
 """`marketing-etl`: serve the API and dashboard, run a Celery worker or the scheduler, run one
-job, list jobs, prune expired history; cancel, retry, schedules and rotate-key are in cli_ops.py.
+job; jobs and prune are in cli_history.py, cancel, retry, schedules and rotate-key in cli_ops.py.
 
 Settings come from the environment and `.env` (get_settings); a bad setting is reported one line
 per problem with exit status 2, never as a traceback.
@@ -18,10 +18,11 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import ValidationError
 
 from marketing_etl import __version__
+from marketing_etl.cli_history import add_history_commands
 from marketing_etl.cli_migrate import add_migrate_command
 from marketing_etl.cli_ops import ServicesCommand, add_operator_commands
 from marketing_etl.log_setup import configure_logging
-from marketing_etl.models import Job, JobFilter, JobStatus, utcnow
+from marketing_etl.models import utcnow
 from marketing_etl.sandbox.config import sandboxed
 from marketing_etl.schedules.heartbeat import DEFAULT_PATH as HEARTBEAT_PATH
 from marketing_etl.schedules.heartbeat import heartbeat_problem
@@ -31,7 +32,6 @@ from marketing_etl.sources.facebook.versions import version_warning
 from marketing_etl.wiring import build_executor, build_scheduler_executor, build_services
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-MESSAGE_WIDTH = 60
 SANDBOX_NOTICE = (
     "  SANDBOX: simulated Facebook, TikTok, Google Sheets and exchange-rate APIs, demo data only;\n"
     "           spreadsheets at {url}/sandbox/sheets (docs/sandbox.md: the tour, the magic tokens)"
@@ -91,15 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     scheduler.add_argument("--heartbeat-file", type=Path, default=HEARTBEAT_PATH, help=argparse.SUPPRESS)
     scheduler.set_defaults(command=_scheduler)
 
-    jobs = sub.add_parser("jobs", help="list recent jobs")
-    jobs.add_argument("--status", type=str.upper, choices=[s.value for s in JobStatus])
-    jobs.add_argument("--limit", type=int, default=20, help="how many (default: 20)")
-    jobs.set_defaults(command=_jobs)
-
-    prune_help = "delete expired history now (the scheduler does it hourly)"
-    prune = sub.add_parser("prune", help=prune_help, description=prune_help)
-    prune.set_defaults(command=_prune)
-
+    add_history_commands(sub, _with_services)
     add_operator_commands(sub, _with_services)
     add_migrate_command(sub)
     return parser
@@ -258,68 +250,6 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     from marketing_etl.cli_run import run_command
 
     return run_command(settings, args.job_file)
-
-
-def _jobs(settings: Settings, args: argparse.Namespace) -> int:
-    services = _open_services(settings)
-    if services is None:
-        return EXIT_FAILED
-    try:
-        status = JobStatus(args.status) if args.status else None
-        jobs, total = services.store.list_jobs(JobFilter(status=status), 0, max(1, args.limit))
-    finally:
-        services.close()
-    if not jobs:
-        print("No jobs yet." if status is None else f"No {status.value} jobs.")
-        return EXIT_OK
-    print(format_jobs_table(jobs))
-    print(f"\n{len(jobs)} of {total} jobs")
-    return EXIT_OK
-
-
-def _prune(settings: Settings, args: argparse.Namespace) -> int:
-    from marketing_etl.maintenance import prune_once
-
-    services = _open_services(settings)
-    if services is None:
-        return EXIT_FAILED
-    try:
-        report = prune_once(services, utcnow())
-    finally:
-        services.close()
-    print(report.describe())
-    return EXIT_OK if report.busy_holder is None else EXIT_FAILED
-
-
-def format_jobs_table(jobs: Sequence[Job]) -> str:
-    header = ("JOB_ID", "TASK_TYPE", "STATUS", "PROGRESS", "ROWS", "CREATED (UTC)", "MESSAGE")
-    rows = [
-        (
-            job.job_id,
-            job.spec.task_type,
-            job.status.value,
-            f"{job.progress}%",
-            str(job.rows_written),
-            f"{job.created_at:%Y-%m-%d %H:%M}",
-            _truncate(job.message, MESSAGE_WIDTH),
-        )
-        for job in jobs
-    ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    right_aligned = {3, 4}
-    lines = []
-    for row in [header, *rows]:
-        cells = [
-            cell.rjust(widths[i]) if i in right_aligned else cell.ljust(widths[i])
-            for i, cell in enumerate(row)
-        ]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
-
-
-def _truncate(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 if __name__ == "__main__":

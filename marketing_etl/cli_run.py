@@ -20,9 +20,10 @@ from pydantic import ValidationError
 
 from marketing_etl import runner
 from marketing_etl.job_errors import Conflict, Invalid, JobCommandError
+from marketing_etl.job_spec import JobRequest
 from marketing_etl.jobs import cancel_job, check_request, create_job
 from marketing_etl.log_redaction import install_log_redaction
-from marketing_etl.models import Job, JobRequest, JobStatus, LogLine, utcnow
+from marketing_etl.models import Job, JobStatus, LogLine, utcnow
 from marketing_etl.services import Services
 from marketing_etl.settings import Settings
 from marketing_etl.tokens import Redactor

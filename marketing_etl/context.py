@@ -21,7 +21,8 @@ from marketing_etl.contracts.fx_rates import RateCache
 from marketing_etl.contracts.locks import Locks
 from marketing_etl.contracts.store import Store
 from marketing_etl.errors import FatalError, JobCancelled
-from marketing_etl.models import ApiCall, Job, JobSpec, LogLine, utcnow
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import ApiCall, Job, LogLine, utcnow
 from marketing_etl.settings import Settings
 from marketing_etl.tokens import Redactor
 

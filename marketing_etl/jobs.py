@@ -14,7 +14,8 @@ from datetime import date
 from marketing_etl.contracts.executor import Executor
 from marketing_etl.contracts.plugins import FieldProblem
 from marketing_etl.job_errors import Conflict, Invalid, JobNotFound, TokenNeeded, WrongState
-from marketing_etl.models import Job, JobRequest, JobStatus, LogLine, utcnow
+from marketing_etl.job_spec import JobRequest
+from marketing_etl.models import Job, JobStatus, LogLine, utcnow
 from marketing_etl.services import Services
 from marketing_etl.tokens import Redactor
 from marketing_etl.validation import canonical, validate_request

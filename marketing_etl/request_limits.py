@@ -2,7 +2,7 @@
 
 Each bound is far above real use and low enough that one request cannot fill the server's
 memory or make GET /reports/{job_id} answer megabytes: a body at every limit at once is about
-200 KB. The bounds are checked on the raw JSON value, before the per-field rules of `models.py`
+200 KB. The bounds are checked on the raw JSON value, before the per-field rules of `job_spec.py`
 run, so an oversized value is refused in one message instead of being parsed item by item,
 normalised or quoted back. They bind requests only: stored jobs are read back without them.
 Lengths are counted after stripping surrounding whitespace, as the stored values are.

@@ -3,7 +3,7 @@ dates, nothing listed twice. Then the job's source and destination check what on
 understand (their `validate` hook, see contracts/plugins.py): Facebook's accounts and templates,
 TikTok's advertiser and store, the Sheets writer's credentials.
 
-Per-field shape rules (ids, e-mail, sheet name, ...) live on the fields in `models.py`; this
+Per-field shape rules (ids, e-mail, sheet name, ...) live on the fields in `job_spec.py`; this
 module runs after the body has parsed and returns every remaining problem at once, each naming
 the field and the fix, so the client can correct the whole request in one go. A field that the
 common rules already flagged is not reported again by a plugin: the common message is the fix
@@ -18,7 +18,7 @@ from datetime import MINYEAR, date, timedelta
 from typing import TypeVar
 
 from marketing_etl.contracts.plugins import FieldProblem, Source
-from marketing_etl.models import SPREADSHEET_ID_HINT, SPREADSHEET_ID_MIN_LENGTH, JobRequest, JobSpec
+from marketing_etl.job_spec import SPREADSHEET_ID_HINT, SPREADSHEET_ID_MIN_LENGTH, JobRequest, JobSpec
 from marketing_etl.plugins import Plugins
 from marketing_etl.settings import Settings
 

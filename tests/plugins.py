@@ -30,7 +30,8 @@ from marketing_etl.context import JobContext
 from marketing_etl.contracts.plugins import Destination, FieldProblem, Source, TaskCatalog
 from marketing_etl.contracts.report import Column, Report, WriteResult
 from marketing_etl.errors import UserError
-from marketing_etl.models import ApiCall, JobSpec
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import ApiCall
 from marketing_etl.plugins import Plugins
 from marketing_etl.settings import Settings
 from marketing_etl.sources.facebook.checks import required_fields

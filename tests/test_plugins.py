@@ -11,7 +11,7 @@ import pytest
 from marketing_etl.context import JobContext
 from marketing_etl.contracts.plugins import FieldProblem, PluginContractError, Source
 from marketing_etl.contracts.report import Report
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.plugins import Plugins, default_plugins
 from marketing_etl.settings import Settings
 from marketing_etl.sources.facebook import FacebookSource

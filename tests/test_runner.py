@@ -14,7 +14,8 @@ import pytest
 from marketing_etl import jobs
 from marketing_etl.context import JobContext
 from marketing_etl.contracts.report import Column, Report
-from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus, utcnow
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import ApiCall, Job, JobStatus, utcnow
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.services import Services

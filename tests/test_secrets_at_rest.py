@@ -7,7 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from marketing_etl import jobs
-from marketing_etl.models import JobRequest, utcnow
+from marketing_etl.job_spec import JobRequest
+from marketing_etl.models import utcnow
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.services import Services

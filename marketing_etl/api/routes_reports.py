@@ -25,8 +25,9 @@ from marketing_etl.api.schemas import (
     job_report,
 )
 from marketing_etl.contracts.store import StoreBusy
+from marketing_etl.job_spec import JobRequest
 from marketing_etl.jobs import check_request, create_job, get_job
-from marketing_etl.models import JobRequest, utcnow
+from marketing_etl.models import utcnow
 
 log = logging.getLogger(__name__)
 # Long enough for a burst of writes to pass; the same job_id sent again is idempotent.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NoReturn, Protocol
 
 from marketing_etl.contracts.report import Report, WriteResult
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.settings import Settings
 
 if TYPE_CHECKING:

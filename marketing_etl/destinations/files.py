@@ -24,7 +24,7 @@ from marketing_etl.contracts.report import Column, Report, WriteResult
 from marketing_etl.destinations.cells import Cell, coerce
 from marketing_etl.destinations.formats import format_for
 from marketing_etl.errors import UserError
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.settings import Settings
 
 EXTENSIONS = {"csv": "csv", "xlsx": "xlsx"}

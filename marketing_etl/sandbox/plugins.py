@@ -14,7 +14,7 @@ from marketing_etl.context import JobContext
 from marketing_etl.contracts.plugins import Destination, FieldProblem
 from marketing_etl.contracts.report import Report, WriteResult
 from marketing_etl.destinations.sheets import SheetsDestination
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.plugins import Plugins
 from marketing_etl.sandbox.config import viewer_url
 from marketing_etl.settings import Settings

@@ -15,8 +15,9 @@ from pydantic import ValidationError
 
 from marketing_etl.contracts.executor import Executor
 from marketing_etl.job_errors import Conflict, Invalid
+from marketing_etl.job_spec import JobRequest
 from marketing_etl.jobs import check_request, create_job
-from marketing_etl.models import JobRequest, LogLine
+from marketing_etl.models import LogLine
 from marketing_etl.schedules.model import Schedule, firing_request
 from marketing_etl.services import Services
 

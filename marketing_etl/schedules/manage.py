@@ -15,7 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from marketing_etl.contracts.plugins import FieldProblem
-from marketing_etl.models import JobRequest, utcnow
+from marketing_etl.job_spec import JobRequest
+from marketing_etl.models import utcnow
 from marketing_etl.schedules.cron import check_timezone, next_slot
 from marketing_etl.schedules.dates import resolve
 from marketing_etl.schedules.model import GENERATED_FIELDS, Schedule, ScheduleDefinition, new_schedule_id

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
-from marketing_etl.models import JobRequest, utcnow
+from marketing_etl.job_spec import JobRequest
+from marketing_etl.models import utcnow
 from marketing_etl.schedules.cron import check_cron, check_timezone
 from marketing_etl.schedules.dates import DateRange, resolve
 

@@ -15,7 +15,8 @@ from enum import Enum
 from typing import Any
 
 from marketing_etl.contracts.store import MUTABLE_JOB_FIELDS
-from marketing_etl.models import Job, JobSpec, LogLine
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import Job, LogLine
 
 GROUP_FIELDS = frozenset({"status", "task_type", "user_email"})
 # Spec fields copied into their own columns so the dashboard can filter and sort on them.

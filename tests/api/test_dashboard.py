@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import ApiCall, Job, JobStatus
 from tests.api.helpers import BOTH_BACKENDS, DASH_AUTH, Api, fb_body, hours_ago, tt_body
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (INFO|WARNING|ERROR) \[attempt \d+\] .+")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from marketing_etl.contracts.plugins import FieldProblem
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.plugins import Plugins
 from marketing_etl.settings import Settings
 from marketing_etl.validation import months_before

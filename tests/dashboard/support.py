@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 
 from marketing_etl.api.app import create_app
-from marketing_etl.models import FINISHED_STATUSES, ApiCall, Job, JobSpec, JobStatus, LogLine
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import FINISHED_STATUSES, ApiCall, Job, JobStatus, LogLine
 from marketing_etl.plugins import Plugins
 from marketing_etl.services import Services
 from marketing_etl.settings import Settings

@@ -16,7 +16,8 @@ from marketing_etl.context import JobContext
 from marketing_etl.contracts.report import Column, Report
 from marketing_etl.destinations.files import FileDestination
 from marketing_etl.destinations.sheets import SheetsDestination, SheetsOptions
-from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import ApiCall, Job, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.google_sheets import FakeGoogle, Fault

@@ -13,7 +13,8 @@ import pytest
 from openpyxl import load_workbook
 
 from marketing_etl.destinations import register as register_destinations
-from marketing_etl.models import Job, JobRequest
+from marketing_etl.job_spec import JobRequest
+from marketing_etl.models import Job
 from marketing_etl.plugins import Plugins
 from tests.api.helpers import DASH_AUTH, Api, fb_body, make_settings, running_api
 from tests.plugins import ScriptedSource

@@ -25,7 +25,8 @@ from marketing_etl.contracts.report import Column, Report
 from marketing_etl.destinations.sheets import SheetsDestination
 from marketing_etl.destinations.sheets.a1 import cell_range, path_segment
 from marketing_etl.destinations.sheets.auth import load_service_account, refresh_token
-from marketing_etl.models import Job, JobSpec, JobStatus
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import Job, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.wiring import build_services

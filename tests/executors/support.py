@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from marketing_etl.contracts.store import Store
-from marketing_etl.models import Job, JobRequest, JobStatus, utcnow
+from marketing_etl.job_spec import JobRequest
+from marketing_etl.models import Job, JobStatus, utcnow
 from marketing_etl.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

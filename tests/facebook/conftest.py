@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from marketing_etl.models import Job, JobSpec, JobStatus
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import Job, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.ratelimit import LocalBudget
 from marketing_etl.runner import run_job

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from marketing_etl.sandbox.fakes.facebook_delivery import K, Stats
 from marketing_etl.sandbox.fakes.facebook_insights import Query, group
-from marketing_etl.sandbox.fakes.facebook_world import FakeAd, FakeAdSet, FakeCampaign, K, Stats, World
+from marketing_etl.sandbox.fakes.facebook_world import FakeAd, FakeAdSet, FakeCampaign, World
 from marketing_etl.sources.facebook.catalog import Template
 
 ALL_STATUSES = [

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from marketing_etl.api.app import create_app
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.plugins import Plugins
 from marketing_etl.settings import Settings
 from marketing_etl.sources.facebook import FacebookSource, register

@@ -25,7 +25,8 @@ import pytest
 from marketing_etl.context import JobContext
 from marketing_etl.contracts.plugins import Destination, FieldProblem
 from marketing_etl.contracts.report import Report, WriteResult
-from marketing_etl.models import Job, JobSpec, JobStatus
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import Job, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.ratelimit import LocalBudget
 from marketing_etl.runner import run_job

@@ -8,7 +8,8 @@ from datetime import date
 
 import pytest
 
-from marketing_etl.models import JobSpec, JobStatus
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import JobStatus
 from marketing_etl.ratelimit import Limit
 from marketing_etl.sandbox.fakes.facebook_graph import FakeGraph
 from marketing_etl.sandbox.fakes.facebook_world import World

@@ -23,7 +23,8 @@ from marketing_etl.contracts.report import (
     ReportDescription,
 )
 from marketing_etl.destinations.sheets import SheetsDestination, SheetsOptions
-from marketing_etl.models import Job, JobSpec
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import Job
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.fx_api import FakeFx

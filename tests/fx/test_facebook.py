@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from marketing_etl import transforms
-from marketing_etl.models import Job, JobSpec, JobStatus
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import Job, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.facebook_graph import TOKEN, FakeGraph

@@ -12,7 +12,8 @@ import pytest
 
 from marketing_etl.context import JobContext
 from marketing_etl.contracts.store import Store
-from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import ApiCall, Job, JobStatus
 from marketing_etl.settings import Settings
 from marketing_etl.wiring import open_store
 

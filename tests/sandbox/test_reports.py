@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from marketing_etl.sandbox.demo_data import FACEBOOK_ACCOUNTS, facebook_world, tiktok_dataset
-from marketing_etl.sandbox.fakes.facebook_world import K
+from marketing_etl.sandbox.fakes.facebook_delivery import K
 from marketing_etl.sandbox.viewer_cells import SERIAL_EPOCH
 from marketing_etl.sources.facebook.catalog import TEMPLATES, Template
 from marketing_etl.sources.facebook.plan import plan_report

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from marketing_etl import cli
-from marketing_etl.models import JobRequest
+from marketing_etl.job_spec import JobRequest
 from marketing_etl.plugins import Plugins
 from marketing_etl.settings import Settings
 from marketing_etl.sources import tiktok

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.sandbox.demo_data import facebook_world
-from marketing_etl.sandbox.fakes.facebook_world import STAT_KEYS
+from marketing_etl.sandbox.fakes.facebook_delivery import STAT_KEYS
 from marketing_etl.schedules.model import firing_request
 from marketing_etl.sources.facebook.checks import job_problems as facebook_problems
 from marketing_etl.sources.tiktok.fields import job_problems as tiktok_problems

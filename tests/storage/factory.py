@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from marketing_etl.models import Job, JobSpec
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import Job
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from marketing_etl.http import Backoff
-from marketing_etl.models import ApiCall, Job, JobSpec, JobStatus
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import ApiCall, Job, JobStatus
 from marketing_etl.plugins import Plugins
 from marketing_etl.runner import run_job
 from marketing_etl.sandbox.fakes.tiktok_api import FakeTikTok

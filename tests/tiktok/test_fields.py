@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from marketing_etl.contracts.plugins import FieldProblem
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.settings import Settings
 from marketing_etl.sources.tiktok import TikTokReportSource
 from marketing_etl.sources.tiktok.dates import Window, windows

@@ -22,7 +22,7 @@ from marketing_etl.destinations.sheets.session import open_sheets_session
 from marketing_etl.destinations.sheets.status_tab import StatusTab
 from marketing_etl.destinations.sheets.writer import SheetWriter
 from marketing_etl.errors import FatalError, InvalidRequest
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.settings import Settings
 
 SHEET_URL = "https://docs.google.com/spreadsheets/d/{id}/edit#gid={gid}"

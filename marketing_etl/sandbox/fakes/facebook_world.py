@@ -1,109 +1,25 @@
-"""The fake Graph API's advertising world: accounts, campaigns, ad sets, ads, creatives, pages,
-and deterministic delivery numbers for any (ad, day, breakdown bucket).
+"""The fake Graph API's advertising world: accounts, campaigns, ad sets, ads, creatives, pages.
 
-Numbers are raw counters (ints, money in cents) derived from a hash, so the same world answers
-every query the same way and tests can compute what any report cell must be.
+The data model the fake serves: the objects (frozen dataclasses, as node reads return them), how
+a World of any size is built from a seed, and which counters each ad can have (a sales campaign no
+leads, an image ad no video views). The delivery numbers themselves are computed in
+facebook_delivery.py; `World.stats` masks them with the ad's profile.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-# The counters a (ad, day, bucket) carries; API metrics are rendered from their sums.
-STAT_KEYS = (
-    "impressions",
-    "reach",
-    "clicks",
-    "inline_link_clicks",
-    "unique_inline_link_clicks",
-    "outbound_clicks",
-    "unique_outbound_clicks",
-    "spend_cents",
-    "pixel_purchase",
-    "onsite_purchase",
-    "lead",
-    "messaging_started",
-    "first_reply",
-    "comment",
-    "landing_page_view",
-    "omni_add_to_cart",
-    "omni_initiated_checkout",
-    "complete_registration",
-    "like",
-    "page_follow",
-    "video_view",
-    "video_view_10s",
-    "post_save",
-    "post",
-    "photo_view",
-    "post_reaction",
-    "pixel_purchase_value_cents",
-    "onsite_purchase_value_cents",
-    "lead_value_cents",
-    "video_play",
-    "video_p25",
-    "video_p50",
-    "video_p75",
-    "video_p95",
-    "video_p100",
-    "video_30s",
-    "video_thruplay",
-    "video_watch_ms",
+from marketing_etl.sandbox.fakes.facebook_delivery import (
+    LEADS_ONLY,
+    SALES_ONLY,
+    STAT_KEYS,
+    VIDEO_ONLY,
+    Stats,
+    delivery,
 )
-K = {name: i for i, name in enumerate(STAT_KEYS)}
-SALES_ONLY = (
-    "pixel_purchase",
-    "onsite_purchase",
-    "omni_add_to_cart",
-    "omni_initiated_checkout",
-    "pixel_purchase_value_cents",
-    "onsite_purchase_value_cents",
-)
-LEADS_ONLY = ("lead", "messaging_started", "first_reply", "complete_registration", "lead_value_cents")
-VIDEO_ONLY = frozenset(
-    {
-        "video_view",
-        "video_view_10s",
-        "video_play",
-        "video_p25",
-        "video_p50",
-        "video_p75",
-        "video_p95",
-        "video_p100",
-        "video_30s",
-        "video_thruplay",
-        "video_watch_ms",
-    }
-)
-Stats = list[int]
-
-BUCKETS: dict[tuple[str, ...], list[tuple[str, ...]]] = {
-    (): [()],
-    ("age",): [(a,) for a in ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")],
-    ("gender",): [(g,) for g in ("female", "male", "unknown")],
-    ("country",): [("US",), ("VN",)],
-    ("region",): [(r,) for r in ("California", "Texas", "Hanoi", "Ho Chi Minh City")],
-    ("country", "region"): [
-        ("US", "California"),
-        ("US", "Texas"),
-        ("VN", "Hanoi"),
-        ("VN", "Ho Chi Minh City"),
-    ],
-    ("publisher_platform", "platform_position"): [
-        ("facebook", "feed"),
-        ("facebook", "facebook_reels"),
-        ("instagram", "feed"),
-        ("instagram", "instagram_stories"),
-    ],
-    ("hourly_stats_aggregated_by_audience_time_zone",): [
-        (f"{h:02d}:00:00 - {h:02d}:59:59",) for h in range(24)
-    ],
-}
-BUCKETS[("age", "gender")] = [(a, g) for (a,) in BUCKETS[("age",)] for (g,) in BUCKETS[("gender",)]]
-BUCKETS[("publisher_platform",)] = [("facebook",), ("instagram",)]
 
 
 @dataclass(frozen=True)
@@ -295,63 +211,9 @@ class World:
 
     def stats(self, ad_id: str, day: date, bucket: tuple[str, ...]) -> Stats | None:
         """One ad's delivery on one day in one breakdown bucket; None when it did not deliver."""
-        b = hashlib.blake2b(f"{self.seed}|{ad_id}|{day}|{'|'.join(bucket)}".encode(), digest_size=64).digest()
-        if b[0] < (80 if bucket else 20):
+        counters = delivery(self.seed, ad_id, day, bucket, self.purchase_shift)
+        if counters is None:
             return None
-        impressions = 100 + b[1] * 10 + b[2]
-        clicks = impressions * (b[4] % 40) // 1000
-        inline = clicks * (128 + b[5] % 128) // 256
-        outbound = inline * (100 + b[7] % 156) // 256
-        pixel, onsite, lead = max(0, b[12] % 4 + self.purchase_shift(day)), b[13] % 3, b[14] % 5
-        messaging = b[15] % 6
-        add_to_cart = b[19] % 6
-        video_view = impressions * (b[24] % 100) // 400
-        plays = video_view * (200 + b[33] % 56) // 256
-        p25 = plays * (150 + b[34] % 100) // 256
-        p50 = p25 * (150 + b[35] % 100) // 256
-        p75 = p50 * (150 + b[36] % 100) // 256
-        p95 = p75 * (150 + b[37] % 100) // 256
-        v30 = p50 * (56 + b[39] % 200) // 256
-        counters = [
-            impressions,
-            impressions * (160 + b[3] % 90) // 256,
-            clicks,
-            inline,
-            inline * (180 + b[6] % 76) // 256,
-            outbound,
-            outbound * (180 + b[8] % 76) // 256,
-            0 if b[9] < 14 else 50 + b[10] * 40 + b[11],
-            pixel,
-            onsite,
-            lead,
-            messaging,
-            min(messaging, b[16] % 4),
-            b[17] % 7,
-            inline * (b[18] % 200) // 256,
-            add_to_cart,
-            min(add_to_cart, b[20] % 4),
-            b[21] % 3,
-            b[22] % 5,
-            b[23] % 3,
-            video_view,
-            video_view * (b[25] % 128) // 256,
-            b[26] % 3,
-            b[27] % 4,
-            b[28] % 9,
-            b[29] % 12,
-            pixel * (1_000 + b[30] * 50),
-            onsite * (800 + b[31] * 40),
-            lead * b[32] * 20,
-            plays,
-            p25,
-            p50,
-            p75,
-            p95,
-            p95 * (150 + b[38] % 100) // 256,
-            v30,
-            max(p95, v30 * (128 + b[40] % 128) // 256),
-            plays * (1_000 + b[41] * 40),
-        ]
         return [value * keep for value, keep in zip(counters, self._profiles[ad_id], strict=True)]
 
     def account_of(self, object_id: str) -> str | None:
@@ -361,14 +223,3 @@ class World:
 
 def _no_shift(day: date) -> int:
     return 0
-
-
-def days(since: date, until: date) -> Iterator[date]:
-    day = since
-    while day <= until:
-        yield day
-        day += timedelta(days=1)
-
-
-def add(total: Stats | None, more: Stats) -> Stats:
-    return list(more) if total is None else [a + b for a, b in zip(total, more, strict=True)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from marketing_etl.contracts.report import AccountInfo, AccountInfoLookup, ReportDescription
-from marketing_etl.models import Account, JobSpec
+from marketing_etl.job_spec import Account, JobSpec
 from marketing_etl.sources.facebook.client import GraphClient
 from marketing_etl.sources.facebook.graph_errors import AccountForbidden
 from marketing_etl.sources.facebook.plan import ReportPlan, key_headers

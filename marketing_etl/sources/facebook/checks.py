@@ -17,7 +17,7 @@ from marketing_etl.contracts.plugins import (
     FieldProblem,
     TaskCatalog,
 )
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.sources.facebook.catalog import (
     TEMPLATES,
     Template,

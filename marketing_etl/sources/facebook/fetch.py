@@ -26,7 +26,7 @@ import httpx
 
 from marketing_etl.context import JobContext
 from marketing_etl.contracts.report import AccountInfoLookup
-from marketing_etl.models import Account
+from marketing_etl.job_spec import Account
 from marketing_etl.sources.facebook.account_info import read_account_info
 from marketing_etl.sources.facebook.allowances import Allowances
 from marketing_etl.sources.facebook.client import GraphClient

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
-from marketing_etl.models import Account
+from marketing_etl.job_spec import Account
 from marketing_etl.sources.facebook.metadata import Meta, parse_time
 from marketing_etl.sources.facebook.metrics import metric_value
 from marketing_etl.sources.facebook.plan import ColumnSpec, ReportPlan

@@ -19,7 +19,8 @@ from marketing_etl.context import JobContext
 from marketing_etl.contracts.plugins import FieldProblem, Source, TaskCatalog
 from marketing_etl.contracts.report import Column, Report
 from marketing_etl.errors import FatalError, InvalidRequest
-from marketing_etl.models import JobSpec, utcnow
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import utcnow
 from marketing_etl.plugins import Plugins
 from marketing_etl.ratelimit import Budget, open_budget
 from marketing_etl.settings import Settings

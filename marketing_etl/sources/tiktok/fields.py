@@ -23,7 +23,7 @@ from typing import Any
 
 from marketing_etl.contracts.plugins import CatalogField, FieldProblem, TaskCatalog
 from marketing_etl.contracts.report import Column
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 
 _HEAD = (
     Column("start_date", "date"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marketing_etl.errors import UserError
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.sources.tiktok.client import MAX_FILTER_IDS, REPORT_PATH, TikTokClient
 from marketing_etl.sources.tiktok.dates import UNDIVIDED_MAX_DAYS, Window, windows
 

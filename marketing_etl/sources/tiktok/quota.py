@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from marketing_etl.errors import UserError
-from marketing_etl.models import JobSpec, utcnow
+from marketing_etl.job_spec import JobSpec
+from marketing_etl.models import utcnow
 from marketing_etl.ratelimit import DailyQuota, next_utc_midnight, open_daily_quota
 from marketing_etl.settings import Settings
 from marketing_etl.sources.tiktok.client import MAX_FILTER_IDS

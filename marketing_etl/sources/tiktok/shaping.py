@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marketing_etl.contracts.report import Column
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.sources.tiktok.dates import Window
 from marketing_etl.sources.tiktok.fields import image_formula, to_cell
 from marketing_etl.sources.tiktok.queries import Campaign, Product, Store

@@ -13,7 +13,7 @@ from marketing_etl.contracts.plugins import FieldProblem, Source, TaskCatalog
 from marketing_etl.contracts.report import Column, Report, ReportDescription
 from marketing_etl.errors import InvalidRequest
 from marketing_etl.http import Backoff
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.ratelimit import open_budget
 from marketing_etl.settings import Settings
 from marketing_etl.sources.tiktok.client import (

@@ -10,7 +10,7 @@ from marketing_etl.context import JobContext
 from marketing_etl.contracts.plugins import CatalogField, FieldProblem, Source, TaskCatalog
 from marketing_etl.contracts.report import Column, Report
 from marketing_etl.errors import InvalidRequest
-from marketing_etl.models import JobSpec
+from marketing_etl.job_spec import JobSpec
 from marketing_etl.settings import Settings
 
 from .client import AcmeClient
