@@ -14,7 +14,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from celery.signals import after_setup_logger, worker_shutting_down
+from celery.signals import after_setup_logger, worker_ready, worker_shutdown, worker_shutting_down
 
 from marketing_etl import runner
 from marketing_etl.context import StopSignal
@@ -22,6 +22,7 @@ from marketing_etl.executors.celery_config import TASK_NAME, create_celery_app
 from marketing_etl.log_redaction import install_log_redaction
 from marketing_etl.log_setup import format_as_json
 from marketing_etl.models import JobStatus
+from marketing_etl.notifications.loop import DeliveryThread
 from marketing_etl.services import Services
 from marketing_etl.settings import Settings
 from marketing_etl.wiring import build_services
@@ -63,6 +64,30 @@ def install_graceful_handback() -> None:
         event.set()
 
     worker_shutting_down.connect(on_shutdown, weak=False)
+
+
+def install_notification_delivery(settings: Settings) -> None:
+    """Run the notification delivery loop in the worker's main process, as `serve` and the
+    scheduler do: so notifications go out however a deployment is laid out (workers with no
+    scheduler, an API that is down for a while). Claims are compare-and-set, so any number of
+    loops on one store never send a notification twice. Started once the pool's processes
+    exist (worker_ready), with Services of its own that no pool process uses."""
+    running: list[tuple[Services, DeliveryThread]] = []
+
+    def start(**_: Any) -> None:
+        services = build_services(settings)
+        delivery = DeliveryThread(services.store, services.settings, services.vault)
+        delivery.start()
+        running.append((services, delivery))
+
+    def stop(**_: Any) -> None:
+        for services, delivery in running:
+            delivery.stop()
+            services.close()
+        running.clear()
+
+    worker_ready.connect(start, weak=False)
+    worker_shutdown.connect(stop, weak=False)
 
 
 def use_log_format(settings: Settings) -> None:

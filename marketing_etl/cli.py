@@ -199,7 +199,12 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     try:
-        from marketing_etl.celery_worker import create_worker_app, install_graceful_handback, use_log_format
+        from marketing_etl.celery_worker import (
+            create_worker_app,
+            install_graceful_handback,
+            install_notification_delivery,
+            use_log_format,
+        )
     except ImportError as exc:
         print(
             f"marketing-etl worker: Celery is not installed ({exc}); install marketing-etl[celery]",
@@ -213,6 +218,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     services.close()
     concurrency = args.concurrency or settings.max_concurrent_jobs
     install_graceful_handback()
+    install_notification_delivery(settings)
     use_log_format(settings)
     # Mingle and gossip are worker-to-worker chatter; jobs are coordinated through the store.
     create_worker_app(settings).worker_main(

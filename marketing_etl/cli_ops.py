@@ -20,8 +20,7 @@ from marketing_etl.key_rotation import rotate_tokens
 from marketing_etl.log_setup import configure_logging
 from marketing_etl.models import utcnow
 from marketing_etl.schedules import manage
-from marketing_etl.schedules.firing import fire
-from marketing_etl.schedules.model import Schedule, firing_job_id
+from marketing_etl.schedules.model import Schedule
 from marketing_etl.services import Services
 from marketing_etl.settings import Settings
 from marketing_etl.wiring import build_scheduler_executor
@@ -56,9 +55,10 @@ def add_operator_commands(sub: Subparsers, with_services: Callable[[ServicesComm
     rotate = _command(
         sub,
         "rotate-key",
-        "re-encrypt every stored access token with the newest SECRET_KEY (the first of its keys)",
-        "exit status: 0 done, 1 some tokens cannot be read with any key (listed by job or schedule "
-        "id, and left in place)",
+        "re-encrypt every stored access token and schedule notification secret with the newest "
+        "SECRET_KEY (the first of its keys)",
+        "exit status: 0 done, 1 some cannot be read with any key (listed by job, schedule or "
+        "connection id, and left in place)",
     )
     rotate.set_defaults(command=with_services(_rotate_key))
 
@@ -177,26 +177,23 @@ def _run_now(services: Services, args: argparse.Namespace) -> int:
     schedule = services.store.schedules.get(args.schedule_id)
     if schedule is None:
         return _no_schedule("run-now", args.schedule_id)
-    configure_logging(services.settings)  # firing.py logs why a firing can create no job
-    now = utcnow()
-    slot = now.replace(second=0, microsecond=0)
+    configure_logging(services.settings)
     executor = build_scheduler_executor(services)
     try:
-        created = fire(services, executor, schedule, slot, now)
+        ran = manage.run_now(services, executor, schedule, utcnow())
     finally:
         executor.shutdown()
-    if created is not None:
-        print(f"{schedule.schedule_id}: created job {created}")
-        return EXIT_OK
-    job_id = firing_job_id(schedule.schedule_id, slot)
-    if services.store.get_job(job_id) is not None:
-        print(f"{schedule.schedule_id}: job {job_id} was already created for this minute")
-        return EXIT_OK
-    print(
-        f"marketing-etl schedules run-now: {schedule.schedule_id} created no job (why: above)",
-        file=sys.stderr,
-    )
-    return EXIT_FAILED
+    if ran.problem is not None:
+        print(
+            f"marketing-etl schedules run-now: {schedule.schedule_id} created no job: {ran.problem}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    if ran.created:
+        print(f"{schedule.schedule_id}: created job {ran.job_id}")
+    else:
+        print(f"{schedule.schedule_id}: job {ran.job_id} was already created for this minute")
+    return EXIT_OK
 
 
 def _no_schedule(action: str, schedule_id: str) -> int:

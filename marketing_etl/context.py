@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from marketing_etl.contracts.fx_rates import RateCache
 from marketing_etl.contracts.locks import Locks
 from marketing_etl.contracts.store import Store
+from marketing_etl.contracts.totals import TotalsCheckStore
 from marketing_etl.errors import FatalError, JobCancelled
 from marketing_etl.job_spec import JobSpec
 from marketing_etl.models import ApiCall, Job, LogLine, utcnow
@@ -54,6 +55,7 @@ class JobContext:
         access_token: str | None,
         deadline: float | None = None,
         stopping: StopSignal | None = None,
+        missing_token: str | None = None,  # why there is no token, when it is known
     ) -> None:
         self.job_id = job.job_id
         self.spec: JobSpec = job.spec
@@ -61,6 +63,7 @@ class JobContext:
         self.settings = settings
         self._store = store
         self._token = access_token
+        self._missing_token = missing_token
         self.redact = Redactor(access_token)
         self._checkpoint: dict[str, Any] = dict(job.checkpoint)
         self.rows_written = job.rows_written
@@ -75,7 +78,9 @@ class JobContext:
     @property
     def access_token(self) -> str:
         if not self._token:
-            raise FatalError("This job has no access token; retry it with a new access_token.")
+            raise FatalError(
+                self._missing_token or "This job has no access token; retry it with a new access_token."
+            )
         return self._token
 
     @property
@@ -87,6 +92,11 @@ class JobContext:
     def locks(self) -> Locks:
         """Leases shared by every worker (e.g. the one writer of a sheet tab)."""
         return self._store.locks
+
+    @property
+    def totals_checks(self) -> TotalsCheckStore:
+        """Where the job's totals check is kept (transforms/totals_check.py)."""
+        return self._store.totals_checks
 
     # progress and log -------------------------------------------------------------------
     def progress(self, percent: int | None, message: str) -> None:

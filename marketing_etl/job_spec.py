@@ -39,6 +39,15 @@ SPREADSHEET_ID_HINT = (
 )
 
 
+def spreadsheet_id_of(value: str) -> str:
+    """The id in a spreadsheet's URL, or the id itself; ValueError with the fix otherwise."""
+    found = _SPREADSHEET_URL.search(value)
+    candidate = found.group(1) if found else value
+    if not _SPREADSHEET_ID.match(candidate):
+        raise ValueError(SPREADSHEET_ID_HINT)
+    return candidate
+
+
 class Account(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -83,6 +92,8 @@ class JobSpec(BaseModel):
     fx_rates: dict[str, Decimal] = Field(default_factory=dict)  # pinned rates: {"USD/VND": 25400}
     # Appending to Sheets: also fetch this many days before start_date and replace their rows.
     refresh_days: int = 0
+    # A saved connection whose token the job uses (read when it runs), instead of access_token.
+    connection_id: str | None = None
 
     @field_validator("job_id")
     @classmethod
@@ -96,13 +107,7 @@ class JobSpec(BaseModel):
     @field_validator("spreadsheet_id")
     @classmethod
     def _spreadsheet_id_shape(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        found = _SPREADSHEET_URL.search(value)
-        candidate = found.group(1) if found else value
-        if not _SPREADSHEET_ID.match(candidate):
-            raise ValueError(SPREADSHEET_ID_HINT)
-        return candidate
+        return spreadsheet_id_of(value) if value else None
 
     @field_validator("sheet_name")
     @classmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from marketing_etl.connections.manage import request_problems as connection_problems
 from marketing_etl.contracts.executor import Executor
 from marketing_etl.contracts.plugins import FieldProblem
 from marketing_etl.job_errors import Conflict, Invalid, JobNotFound, TokenNeeded, WrongState
@@ -29,10 +30,16 @@ class Created:
     new: bool  # False: the same request had created it already, and nothing was queued now
 
 
-def check_request(services: Services, request: JobRequest, today_utc: date) -> None:
+def check_request(
+    services: Services, request: JobRequest, today_utc: date, *, connection_must_exist: bool = True
+) -> None:
     """Raises Invalid with every cross-field problem of a parsed request, the request's access
-    token masked wherever a message quotes it."""
+    token masked wherever a message quotes it. A schedule's firing passes connection_must_exist
+    False: its job is created and fails saying the connection was deleted, where people look."""
     problems = validate_request(request, services.plugins, today_utc, services.settings)
+    flagged = {problem.field for problem in problems}
+    if connection_must_exist:
+        problems += [p for p in connection_problems(services, request) if p.field not in flagged]
     if problems:
         token = request.access_token.get_secret_value() if request.access_token else None
         redact = Redactor(token)
@@ -112,7 +119,7 @@ def retry_job(services: Services, executor: Executor, job_id: str, access_token:
         raise _not_retryable(job)
     if access_token:
         services.vault.put(job_id, access_token)
-    elif services.vault.get(job_id, utcnow()) is None:
+    elif services.vault.get(job_id, utcnow()) is None and not job.spec.connection_id:
         raise TokenNeeded()
     attempt = job.attempt + 1
     applied = store.transition(

@@ -1,9 +1,10 @@
-"""`marketing-etl rotate-key`: re-encrypt every stored access token with the newest SECRET_KEY.
+"""`marketing-etl rotate-key`: re-encrypt every stored access token, and every schedule's
+notification secrets (webhook secret, Slack URL), with the newest SECRET_KEY.
 
 Run after putting a new key first in SECRET_KEY (`SECRET_KEY=new,old`) on every process; once it
 reports no unreadable token, the old key can be removed. Tokens are walked page by page and each
 is replaced by compare-and-set, so a token the API or a worker wrote meanwhile is kept as it is.
-A token no key can read is reported by its job or schedule id and left in place, never deleted:
+A token no key can read is reported by its job, schedule or connection id and left in place, never deleted:
 adding the right key back to SECRET_KEY makes it readable again.
 """
 
@@ -27,7 +28,10 @@ class Rotation:
     def describe(self) -> str:
         lines = [
             f"Re-encrypted with the newest key: {self.rotated[TokenKind.JOB]} job token(s), "
-            f"{self.rotated[TokenKind.SCHEDULE]} schedule token(s)."
+            f"{self.rotated[TokenKind.SCHEDULE]} schedule token(s), "
+            f"{self.rotated[TokenKind.CONNECTION]} connection token(s), "
+            f"{self.rotated[TokenKind.NOTIFY_WEBHOOK]} schedule webhook secret(s), "
+            f"{self.rotated[TokenKind.NOTIFY_SLACK]} schedule Slack URL(s)."
         ]
         if self.changed_meanwhile:
             lines.append(

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
+from marketing_etl.contracts.notifications import NotificationStore
 from marketing_etl.contracts.pruning import Deleted, PruneKind, Pruning
 from marketing_etl.models import utcnow
 from marketing_etl.services import Services, worker_identity
@@ -118,7 +119,10 @@ def prune_once(
         report = PruneReport(busy_holder=holder)
     else:
         try:
-            report = _Pass(pruning, rows, lease, stop or threading.Event()).run(cutoffs(services, now))
+            notifications = services.store.notifications
+            report = _Pass(pruning, rows, lease, stop or threading.Event(), notifications).run(
+                cutoffs(services, now)
+            )
         finally:
             lease.release()
     log.info(report.describe())
@@ -161,8 +165,16 @@ class _Lease:
 
 
 class _Pass:
-    def __init__(self, pruning: Pruning, batch_rows: int, lease: _Lease, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        pruning: Pruning,
+        batch_rows: int,
+        lease: _Lease,
+        stop: threading.Event,
+        notifications: NotificationStore,
+    ) -> None:
         self._pruning = pruning
+        self._notifications = notifications
         self._batch_rows = batch_rows
         self._lease = lease
         self._stop = stop
@@ -200,6 +212,9 @@ class _Pass:
             if not drained:
                 return False
             deleted = self._timed(partial(pruning.delete_jobs, job_ids, created_before))
+            # The batch's notifications go too: a job revived by a retry in between (a narrow
+            # window) loses only the delivery history of its earlier attempt.
+            self._notifications.delete_for_jobs(job_ids)
             self.report.deleted.merge(deleted)
             # Fewer than asked means none are left; none deleted means all were revived meanwhile.
             if len(job_ids) < jobs_per_round or deleted.rows[PruneKind.JOBS] == 0:

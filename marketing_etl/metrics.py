@@ -23,6 +23,7 @@ from prometheus_client.registry import Collector
 
 from marketing_etl.contracts.job_stats import StatusTypeFigures
 from marketing_etl.contracts.metrics import DURATION_BUCKETS_S, QueueSummary
+from marketing_etl.contracts.notifications import DeliveryState, Notification
 from marketing_etl.contracts.rollups import DAY_S, ERROR, OK, CallCounters
 from marketing_etl.contracts.store import Store
 from marketing_etl.models import JobStatus
@@ -32,6 +33,8 @@ SHEETS = "sheets"
 # The bounds as the hand-written exposition wrote them ("10", not "10.0"): saved queries and
 # dashboards may match on the `le` label.
 _BOUNDS = [str(int(bound)) if bound.is_integer() else repr(bound) for bound in DURATION_BUCKETS_S]
+# A delivery attempt's label by the state it left its notification in.
+_OUTCOMES = {DeliveryState.SENT: "sent", DeliveryState.PENDING: "retrying", DeliveryState.FAILED: "failed"}
 
 
 class StoreCollector(Collector):
@@ -57,6 +60,13 @@ class StoreCollector(Collector):
         )
         yield _durations(figures)
         yield from _calls(self._store.rollups.by_platform(DAY_S, None))
+        yield _gauge(
+            "totals_mismatch_jobs",
+            "Jobs whose totals check found the rows' sums differing from the platform's totals.",
+            self._store.totals_checks.count_mismatches(None, None),
+        )
+        yield _channels(self._store.notifications.latest_by_channel())
+        yield _deliveries(self._store.notifications.delivery_totals())
         pruned = CounterMetricFamily(
             f"{PREFIX}_pruned_rows_total",
             "Expired raw records deleted by retention passes (every process's), by kind.",
@@ -65,6 +75,29 @@ class StoreCollector(Collector):
         for kind, n in self._store.pruning.pruned_totals().items():
             pruned.add_metric([kind.value], n)
         yield pruned
+
+
+def _channels(latest: Mapping[str, Notification]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(
+        f"{PREFIX}_notification_channel_broken",
+        "1 while a notification channel's latest delivery failed after every retry, else 0.",
+        labels=["channel"],
+    )
+    for channel, notification in sorted(latest.items()):
+        family.add_metric([channel], int(notification.state is DeliveryState.FAILED))
+    return family
+
+
+def _deliveries(totals: Mapping[tuple[str, DeliveryState], int]) -> CounterMetricFamily:
+    family = CounterMetricFamily(
+        f"{PREFIX}_notification_deliveries_total",
+        "Notification delivery attempts by channel kind and outcome: sent, retrying (failed, to be "
+        "tried again) or failed (the last try failed, or the channel refused).",
+        labels=["channel", "state"],
+    )
+    for (channel, state), count in sorted(totals.items()):
+        family.add_metric([channel, _OUTCOMES[state]], count)
+    return family
 
 
 def _gauge(name: str, help_text: str, value: float) -> GaugeMetricFamily:

@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from marketing_etl.errors import RateLimited
 
@@ -150,17 +150,27 @@ class RedisBudget:
 
 _shared_lock = threading.Lock()
 _shared: dict[tuple[str | None, str], Budget] = {}
+_Shared = TypeVar("_Shared")
+
+
+def _process_wide(
+    cache: dict[tuple[str | None, str], _Shared],
+    build: Callable[[str | None, str], _Shared],
+    redis_url: str | None,
+    namespace: str,
+) -> _Shared:
+    """One object per (store, namespace) for the whole process, built on first use."""
+    with _shared_lock:
+        found = cache.get((redis_url, namespace))
+        if found is None:
+            found = cache[(redis_url, namespace)] = build(redis_url, namespace)
+        return found
 
 
 def open_budget(redis_url: str | None, namespace: str) -> Budget:
     """The process-wide budget for `namespace`: in Redis when `redis_url` is set, else local.
     The same arguments always give the same object, so every job in a process shares it."""
-    with _shared_lock:
-        budget = _shared.get((redis_url, namespace))
-        if budget is None:
-            budget = _build(redis_url, namespace)
-            _shared[(redis_url, namespace)] = budget
-        return budget
+    return _process_wide(_shared, _build, redis_url, namespace)
 
 
 def _build(redis_url: str | None, namespace: str) -> Budget:
@@ -243,12 +253,7 @@ _shared_quotas: dict[tuple[str | None, str], DailyQuota] = {}
 
 def open_daily_quota(redis_url: str | None, namespace: str) -> DailyQuota:
     """The process-wide daily quota for `namespace`, in the same store as `open_budget`'s."""
-    with _shared_lock:
-        quota = _shared_quotas.get((redis_url, namespace))
-        if quota is None:
-            quota = _build_quota(redis_url, namespace)
-            _shared_quotas[(redis_url, namespace)] = quota
-        return quota
+    return _process_wide(_shared_quotas, _build_quota, redis_url, namespace)
 
 
 def _build_quota(redis_url: str | None, namespace: str) -> DailyQuota:

@@ -25,9 +25,11 @@ from marketing_etl.contracts.report import Report, WriteResult
 from marketing_etl.contracts.store import Store
 from marketing_etl.errors import EtlError, FatalError, JobCancelled
 from marketing_etl.models import Job, JobStatus, utcnow
+from marketing_etl.notifications.events import on_job_finished
 from marketing_etl.plugins import Plugins
 from marketing_etl.settings import Settings
 from marketing_etl.tokens import TokenVault
+from marketing_etl.transforms.totals_check import TotalsStep
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +54,13 @@ def run_job(job_id: str, deps: RunnerDeps) -> JobStatus | None:
     job = deps.store.claim(job_id, deps.owner, lease_until, now)
     if job is None:
         return None
+    token, missing_token = deps.vault.for_job(job, now)
     ctx = JobContext(
         job=job,
         store=deps.store,
         settings=deps.settings,
-        access_token=deps.vault.get(job_id, now),
+        access_token=token,
+        missing_token=missing_token,
         deadline=time.monotonic() + deps.settings.job_soft_time_limit_s,
         stopping=deps.stopping,
     )
@@ -110,11 +114,18 @@ def _pipeline(ctx: JobContext, plugins: Plugins) -> WriteResult:
         raise FatalError(f"Writing to {spec.destination} is not available in this installation.")
     ctx.check_cancel(force=True)
     report: Report = source.fetch(ctx)
+    # Sums the rows before any transform converts their currency (transforms/totals_check.py).
+    totals = TotalsStep.start(ctx, report, source.display_name)
+    if totals is not None:
+        report = totals.report
     for transform in plugins.transforms:
         ctx.check_cancel()
         report = transform(ctx, report)
     ctx.check_cancel(force=True)
-    return destination.write(ctx, report)
+    result = destination.write(ctx, report)
+    if totals is not None:
+        totals.finish()  # stored before the final status, which notifications read it after
+    return result
 
 
 def _written(ctx: JobContext, resumable: bool = True) -> str:
@@ -153,6 +164,8 @@ def _finish(
         deps.vault.on_success(ctx.job_id)
     else:
         deps.vault.on_failure(ctx.job_id, now)
+    # After the outcome is stored, and never raising: a notification cannot change a job's fate.
+    on_job_finished(deps.store, deps.settings, deps.vault, ctx.job_id)
     return status
 
 

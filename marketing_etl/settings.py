@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_DATABASE_SCHEMES = ("sqlite", "postgresql", "mongodb")
@@ -22,6 +22,14 @@ DEFAULT_MAX_REQUEST_BYTES = 1_048_576
 MAX_RETENTION_DAYS = 36_500
 # Meta asks for spread-out calls, not bursts; more than this at once only invites throttling.
 MAX_FACEBOOK_CONCURRENCY = 50
+# What NOTIFY_EVENTS may name (notifications/events.py sends them); unset: all of them.
+NOTIFICATION_EVENTS = (
+    "job_failed",
+    "totals_mismatch",
+    "schedule_failed_twice",
+    "connection_expiring",
+    "api_version_ending",
+)
 
 
 class Settings(BaseSettings):
@@ -99,6 +107,9 @@ class Settings(BaseSettings):
     )
     facebook_max_wait_s: int = Field(1_800, ge=0)
     facebook_skip_forbidden_accounts: bool = False
+    # Compare each Facebook/TikTok job's rows with the platform's account totals (one call per
+    # account); TOTALS_CHECK=0 saves those calls.
+    totals_check: bool = True
 
     # TikTok API for Business client: a call budget per advertiser, shared by every job and worker
     tiktok_max_qps: float = Field(5.0, gt=0)
@@ -107,11 +118,34 @@ class Settings(BaseSettings):
     # TikTok's per-app daily limit on GMV Max report calls, counted per UTC day across all jobs
     tiktok_max_calls_per_day: int = Field(20_000, ge=1)
     tiktok_drop_idle_creatives: bool = True
+    # The app's id and secret, which TikTok's oauth2/advertiser/get/ (checking a saved TikTok
+    # connection) requires beside the token.
+    tiktok_app_id: str = ""
+    tiktok_app_secret: SecretStr | None = None
 
     # Google Sheets writer
     sheets_writes_per_minute: int = Field(55, ge=1)
     sheets_max_wait_s: int = Field(600, ge=0)
     report_status_to_sheet: bool = False
+
+    # Notifications (notifications/): the job-page links' base, and the channels every event goes
+    # to besides a schedule's own. Secrets are SecretStr so that no repr or log shows them.
+    public_url: str | None = None  # None: http://HOST:PORT
+    notify_webhook_url: str | None = None
+    notify_webhook_secret: SecretStr | None = None
+    notify_slack_webhook_url: SecretStr | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    # A CA bundle the SMTP server's certificate is checked against instead of the system's (a
+    # private CA); the certificate is always verified.
+    smtp_ca_file: Path | None = None
+    smtp_timeout_s: float = Field(10.0, gt=0, le=120)
+    notify_email_from: str | None = None
+    notify_email_to: str | None = None  # comma-separated addresses
+    notify_events: str | None = None  # comma-separated NOTIFICATION_EVENTS; None: all
 
     # Sandbox (docs/sandbox.md): simulated platforms inside `serve`, for demos and evaluation
     sandbox: bool = False
@@ -162,6 +196,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"must be a number of days from 1 to {MAX_RETENTION_DAYS}, or 0 to keep those "
                 f"records forever (got {value})"
+            )
+        return value
+
+    @field_validator("notify_events")
+    @classmethod
+    def _known_events(cls, value: str | None) -> str | None:
+        unknown = [name for name in _comma_list(value) if name not in NOTIFICATION_EVENTS]
+        if unknown:
+            raise ValueError(
+                f"NOTIFY_EVENTS names unknown event(s) {', '.join(unknown)}; "
+                f"use any of {', '.join(NOTIFICATION_EVENTS)}"
             )
         return value
 
@@ -228,8 +273,24 @@ class Settings(BaseSettings):
         return "celery" if self.broker_url else "local"
 
     @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def notify_email_list(self) -> list[str]:
+        return _comma_list(self.notify_email_to)
+
+    @property
+    def notify_event_set(self) -> frozenset[str]:
+        return frozenset(_comma_list(self.notify_events) or NOTIFICATION_EVENTS)
+
+    @property
     def api_key_list(self) -> list[str]:
         return [key.strip() for key in (self.api_keys or "").split(",") if key.strip()]
+
+
+def _comma_list(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 @lru_cache(maxsize=1)

@@ -16,9 +16,14 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from marketing_etl.contracts.store import Store
+from marketing_etl.models import Job
 from marketing_etl.settings import Settings
 
 MASK = "***"
+_CONNECTION_FIX = (
+    "open Connections in the dashboard and save a new token, then create the job again with the new "
+    "connection (or retry this one with an access_token)."
+)
 _KEY_FILE = "secret.key"
 
 
@@ -92,6 +97,28 @@ class TokenVault:
             return self._fernet.rotate(ciphertext)
         except InvalidToken:
             return None
+
+    def for_job(self, job: Job, now: datetime) -> tuple[str | None, str | None]:
+        """The token a job runs with, else None and why: its own (sent with it or with a retry)
+        first, else the one of the saved connection it names, read now."""
+        own = self.get(job.job_id, now)
+        if own is not None or not job.spec.connection_id:
+            return own, None
+        return self._connection_token(job.spec.connection_id, now)
+
+    def _connection_token(self, connection_id: str, now: datetime) -> tuple[str | None, str | None]:
+        connection = self._store.connections.get(connection_id)
+        if connection is None:
+            return None, f"The saved connection {connection_id} was deleted; {_CONNECTION_FIX}"
+        named = f"The saved connection '{connection.name}' ({connection_id})"
+        expires_at = connection.last_check.expires_at if connection.last_check else None
+        if expires_at is not None and expires_at <= now:
+            return None, f"{named} expired on {expires_at:%Y-%m-%d %H:%M} UTC; {_CONNECTION_FIX}"
+        ciphertext = self._store.connections.token(connection_id)
+        token = None if ciphertext is None else self.decrypt(ciphertext)
+        if token is None:
+            return None, f"{named} cannot be decrypted with SECRET_KEY; {_CONNECTION_FIX}"
+        return token, None
 
     def on_success(self, job_id: str) -> None:
         self._store.delete_token(job_id)

@@ -77,10 +77,18 @@ def _task_type(request: JobRequest, source: Source | None, plugins: Plugins) -> 
 
 def _access_token(request: JobRequest, source: Source | None) -> list[FieldProblem]:
     token = request.access_token.get_secret_value().strip() if request.access_token else ""
-    if token or source is None:
+    if token and request.connection_id:
+        both = "send either access_token or connection_id, not both"
+        return [FieldProblem("access_token", both), FieldProblem("connection_id", both)]
+    if token or request.connection_id or source is None:
         return []
     return [
-        FieldProblem("access_token", f"access_token is required: send the {source.display_name} access token")
+        FieldProblem(
+            name,
+            f"access_token or connection_id is required: send the {source.display_name} access token, "
+            "or the id of a saved connection",
+        )
+        for name in ("access_token", "connection_id")
     ]
 
 

@@ -13,12 +13,15 @@ from fastapi import FastAPI
 
 from marketing_etl import __version__
 from marketing_etl.api import (
+    routes_connections,
     routes_dashboard,
+    routes_dashboard_create,
     routes_dashboard_ui,
     routes_files,
     routes_health,
     routes_metrics,
     routes_reports,
+    routes_schedule_actions,
     routes_schedules,
     routes_templates,
 )
@@ -29,6 +32,7 @@ from marketing_etl.api.errors import add_error_handlers
 from marketing_etl.api.request_metrics import HttpMetrics, RequestMetrics
 from marketing_etl.contracts.executor import Executor
 from marketing_etl.models import utcnow
+from marketing_etl.notifications.loop import DeliveryThread
 from marketing_etl.sandbox import mount_sandbox, sandboxed
 from marketing_etl.sandbox.config import MOUNT_PATH as SANDBOX_PATH
 from marketing_etl.sandbox.demo_schedule import ensure_demo_schedule
@@ -50,6 +54,7 @@ TAGS = [
     {"name": "reports", "description": "Create, follow, cancel and retry report jobs."},
     {"name": "dashboard", "description": "Data behind the dashboard: jobs, counts, API usage, logs."},
     {"name": "schedules", "description": "Recurring reports: a cron, a time zone, a job body."},
+    {"name": "connections", "description": "Saved platform tokens, their accounts, spreadsheet access."},
     {"name": "health", "description": "Whether the service can take work, and its metrics."},
 ]
 
@@ -89,8 +94,13 @@ def create_app(
     app.include_router(routes_templates.router)
     app.include_router(routes_reports.router)
     app.include_router(routes_files.router)
+    app.include_router(routes_connections.router)
+    app.include_router(routes_connections.dashboard_router)
+    app.include_router(routes_dashboard_create.router)
     app.include_router(routes_dashboard.router)
     app.include_router(routes_dashboard_ui.router)
+    # Before the schedules router: its /schedules/{schedule_id} would capture /schedules/describe.
+    app.include_router(routes_schedule_actions.router)
     app.include_router(routes_schedules.router)
     app.include_router(routes_health.router)
     app.include_router(routes_metrics.metrics_router(http_metrics))
@@ -113,9 +123,14 @@ def _lifespan(settings: Settings, services: Services | None, executor: Executor 
             if settings.sandbox:
                 ensure_demo_schedule(active)
             scheduler = start_embedded(active, runner)
+            # Every `serve` delivers notifications, whichever process enqueued them; claims keep
+            # several from sending one twice.
+            delivery = DeliveryThread(active.store, active.settings, active.vault)
+            delivery.start()
             try:
                 yield
             finally:
+                delivery.stop()
                 if scheduler is not None:
                     scheduler.stop()
                 runner.shutdown()

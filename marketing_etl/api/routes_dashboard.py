@@ -14,7 +14,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
-from marketing_etl.api import routes_dashboard_jobs, routes_dashboard_stats, routes_dashboard_stream
+from marketing_etl.api import (
+    routes_dashboard_jobs,
+    routes_dashboard_notifications,
+    routes_dashboard_schedules,
+    routes_dashboard_stats,
+    routes_dashboard_stream,
+    routes_dashboard_templates,
+)
 from marketing_etl.api.auth import require_dashboard_user
 from marketing_etl.api.deps import ContextDep, ServicesDep
 from marketing_etl.api.job_list import jobs_page
@@ -151,7 +158,14 @@ def _hourly(series: CallSeries, first_hour: datetime) -> dict[str, list[TimePoin
     }
 
 
-for _sub in (routes_dashboard_stats, routes_dashboard_jobs, routes_dashboard_stream):
+for _sub in (
+    routes_dashboard_stats,
+    routes_dashboard_jobs,
+    routes_dashboard_notifications,
+    routes_dashboard_stream,
+    routes_dashboard_templates,
+    routes_dashboard_schedules,
+):
     router.include_router(_sub.router)
 
 

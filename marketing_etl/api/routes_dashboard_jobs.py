@@ -29,6 +29,7 @@ from marketing_etl.api.schemas import (
     iso_z,
     job_report,
 )
+from marketing_etl.api.totals_schemas import TotalsCheckOut, totals_detail
 from marketing_etl.dashboard.usage import (
     CRITICAL_PCT,
     WARNING_PCT,
@@ -63,7 +64,10 @@ class JobDetail(BaseModel):
     eta_s: float | None = Field(description="estimated seconds left, from progress so far; running jobs only")
     can_cancel: bool
     can_retry: bool
-    token_stored: bool = Field(description="false when a retry needs a new access token")
+    token_stored: bool = Field(description="whether the job's own access token is still stored")
+    uses_connection: bool = Field(
+        description="the job reads its token from a saved connection: a retry needs no access token"
+    )
 
 
 class JobUsage(BaseModel):
@@ -90,7 +94,8 @@ def job_eta_s(job: Job) -> float | None:
 )
 def job_detail(job_id: str, services: ServicesDep) -> JobDetail:
     """The job (never its token), an ETA while it runs, which of cancel and retry apply, and
-    whether a retry can reuse the stored access token."""
+    whether a retry needs a new access token: only when neither its own token is stored nor it
+    uses a saved connection."""
     job = get_job(services, job_id)
     retryable = job.status in RETRYABLE
     return JobDetail(
@@ -99,7 +104,20 @@ def job_detail(job_id: str, services: ServicesDep) -> JobDetail:
         can_cancel=job.status in ACTIVE_STATUSES and not job.cancel_requested,
         can_retry=retryable,
         token_stored=services.vault.get(job_id, utcnow()) is not None,
+        uses_connection=job.spec.connection_id is not None,
     )
+
+
+@router.get(
+    "/{job_id}/totals-check",
+    response_model=TotalsCheckOut | None,
+    summary="The job's totals check: per account and metric, the platform's total and the rows' sum",
+    responses=job_actions.NOT_FOUND,
+)
+def job_totals_check(job_id: str, services: ServicesDep) -> TotalsCheckOut | None:
+    """null when the job has no check (not finished, TOTALS_CHECK=0, or a source without totals)."""
+    get_job(services, job_id)
+    return totals_detail(services.store.totals_checks.get(job_id))
 
 
 @router.get(

@@ -63,6 +63,9 @@ class SummaryResponse(BaseModel):
     top_users: list[UserCount] = Field(description="most jobs in the window, at most 10")
     top_failed_users: list[UserCount] = Field(description="most FAILED jobs in the window, at most 10")
     api_calls: CallTimeline
+    totals_mismatches: int = Field(
+        0, description="jobs whose totals check, made in the window, found a difference (TOTALS_CHECK)"
+    )
 
 
 class UsageBuckets(BaseModel):
@@ -155,6 +158,7 @@ def summary(services: ServicesDep, time_range: RangeQuery = TimeRange.WEEK) -> S
         top_users=_users(figures.users.top),
         top_failed_users=_users(figures.users.top_failed),
         api_calls=_call_timeline(services.store, time_range, since, now),
+        totals_mismatches=services.store.totals_checks.count_mismatches(since, None),
     )
 
 

@@ -52,6 +52,21 @@ def page() -> FileResponse:
     return _file(STATIC_DIR / "index.html")
 
 
+@router.get("/schedules")
+def schedules_page() -> FileResponse:
+    return _file(STATIC_DIR / "schedules.html")
+
+
+@router.get("/new")
+def builder_page() -> FileResponse:
+    return _file(STATIC_DIR / "new.html")
+
+
+@router.get("/connections")
+def connections_page() -> FileResponse:
+    return _file(STATIC_DIR / "connections.html")
+
+
 @router.get("/")
 def trailing_slash() -> RedirectResponse:
     # A relative link or a habit adds the slash; one canonical URL keeps shared links alike.

@@ -24,6 +24,7 @@ from marketing_etl.api.schemas import (
     RetryResponse,
     job_report,
 )
+from marketing_etl.api.totals_schemas import totals_summary
 from marketing_etl.contracts.store import StoreBusy
 from marketing_etl.job_spec import JobRequest
 from marketing_etl.jobs import check_request, create_job, get_job
@@ -105,12 +106,15 @@ def _store_busy() -> JSONResponse:
     summary="A job's status, progress and result",
     description=(
         "Status (QUEUED, RUNNING, SUCCESS, FAILED, CANCELLED), progress 0-100, the latest message, "
-        "the attempt number, the request's fields, timings (UTC), rows written and the sheet URL."
+        "the attempt number, the request's fields, timings (UTC), rows written, the sheet URL and "
+        "the totals check's summary (the rows' sums against the platform's account totals)."
     ),
     responses={**_UNAUTHORIZED, **job_actions.NOT_FOUND},
 )
 def get_report(job_id: str, services: ServicesDep) -> JobReport:
-    return job_report(get_job(services, job_id))
+    report = job_report(get_job(services, job_id))
+    report.totals_check = totals_summary(services.store.totals_checks.get(job_id))
+    return report
 
 
 @router.post(

@@ -18,17 +18,20 @@ from marketing_etl.api.errors import unprocessable
 from marketing_etl.api.responses import JSON_BODY_ERRORS, invalid_fields
 from marketing_etl.api.schemas import UtcTime
 from marketing_etl.contracts.plugins import FieldProblem
+from marketing_etl.models import JobStatus
+from marketing_etl.notifications.channels import notify_summary
 from marketing_etl.schedules import manage
 from marketing_etl.schedules.dates import DateRange
+from marketing_etl.schedules.describe import describe
 from marketing_etl.schedules.model import Schedule, ScheduleDefinition
 from marketing_etl.services import Services
 
 router = APIRouter(prefix="/schedules", tags=["schedules"], dependencies=[Depends(require_api_key)])
 
-_UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
     401: {"description": "API_KEYS is set and the X-API-Key header is missing or wrong"}
 }
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No schedule has this id"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No schedule has this id"}}
 _INVALID = invalid_fields(
     "Invalid fields, one entry each; the job body has the create-job rules and limits",
     ["job", "accounts"],
@@ -51,6 +54,17 @@ class ScheduleOut(BaseModel):
     last_error: str | None = Field(description="why the latest firing created no job, if it did not")
     created_at: UtcTime
     updated_at: UtcTime
+    description: str = Field(description='the timing in words, e.g. "every day at 06:00 Asia/Ho_Chi_Minh"')
+    next_run_local: str | None = Field(
+        description="next_run_at in the schedule's time zone, ISO 8601 with its offset"
+    )
+    last_job_status: JobStatus | None = Field(description="the status of last_job_id's job, if it exists")
+    notify: dict[str, Any] | None = Field(
+        None,
+        description="the schedule's own notification channels: webhook_url, whether its secret and a "
+        "Slack URL are stored (never the secrets), email_to",
+    )
+    failures_in_row: int = Field(0, description="its firings' jobs that failed since the last success")
 
 
 class ScheduleList(BaseModel):
@@ -62,11 +76,17 @@ class Deleted(BaseModel):
     schedule_id: str
 
 
-def _out(services: Services, schedule: Schedule) -> ScheduleOut:
+def schedule_out(services: Services, schedule: Schedule) -> ScheduleOut:
+    last_job = services.store.get_job(schedule.last_job_id) if schedule.last_job_id else None
+    next_local = schedule.next_run_at.astimezone(schedule.zone) if schedule.next_run_at else None
     return ScheduleOut(
         token_stored=services.store.schedules.token(schedule.schedule_id) is not None,
         last_run_at=schedule.last_slot_at,
-        **schedule.model_dump(exclude={"last_slot_at"}),
+        description=describe(schedule.cron, schedule.timezone),
+        next_run_local=next_local.isoformat() if next_local else None,
+        last_job_status=last_job.status if last_job else None,
+        notify=notify_summary(schedule.notify),
+        **schedule.model_dump(exclude={"last_slot_at", "notify"}),
     )
 
 
@@ -82,13 +102,13 @@ def _out(services: Services, schedule: Schedule) -> ScheduleOut:
         "`refresh_days` (0-28, appending to Sheets) also re-fetches that many days before each "
         "firing's range and replaces their rows in place, as conversions settle."
     ),
-    responses={**_UNAUTHORIZED, **JSON_BODY_ERRORS, **_INVALID},
+    responses={**UNAUTHORIZED, **JSON_BODY_ERRORS, **_INVALID},
 )
 def create_schedule(body: ScheduleDefinition, services: ServicesDep) -> ScheduleOut | JSONResponse:
     checked = manage.check(services, body, token_stored=False)
     if not isinstance(checked, manage.Checked):
         return _invalid(checked, body)
-    return _out(services, manage.create(services, body, checked))
+    return schedule_out(services, manage.create(services, body, checked))
 
 
 @router.get(
@@ -96,10 +116,10 @@ def create_schedule(body: ScheduleDefinition, services: ServicesDep) -> Schedule
     response_model=ScheduleList,
     summary="Every schedule",
     description="Each with its next firing, its latest firing's job (or why it has none).",
-    responses=_UNAUTHORIZED,
+    responses=UNAUTHORIZED,
 )
 def list_schedules(services: ServicesDep) -> ScheduleList:
-    return ScheduleList(schedules=[_out(services, s) for s in services.store.schedules.all()])
+    return ScheduleList(schedules=[schedule_out(services, s) for s in services.store.schedules.all()])
 
 
 @router.get(
@@ -107,10 +127,10 @@ def list_schedules(services: ServicesDep) -> ScheduleList:
     response_model=ScheduleOut,
     summary="One schedule",
     description="The definition (never the token), the next firing and the latest one's job.",
-    responses={**_UNAUTHORIZED, **_NOT_FOUND},
+    responses={**UNAUTHORIZED, **NOT_FOUND},
 )
 def get_schedule(schedule_id: str, services: ServicesDep) -> ScheduleOut:
-    return _out(services, _existing(services, schedule_id))
+    return schedule_out(services, existing_schedule(services, schedule_id))
 
 
 @router.put(
@@ -121,19 +141,19 @@ def get_schedule(schedule_id: str, services: ServicesDep) -> ScheduleOut:
         "The whole definition, as for create. Without `job.access_token` the stored token is "
         "kept. The next firing is counted from now under the new definition."
     ),
-    responses={**_UNAUTHORIZED, **_NOT_FOUND, **JSON_BODY_ERRORS, **_INVALID},
+    responses={**UNAUTHORIZED, **NOT_FOUND, **JSON_BODY_ERRORS, **_INVALID},
 )
 def replace_schedule(
     schedule_id: str, body: ScheduleDefinition, services: ServicesDep
 ) -> ScheduleOut | JSONResponse:
-    stored = services.store.schedules.token(_existing(services, schedule_id).schedule_id) is not None
+    stored = services.store.schedules.token(existing_schedule(services, schedule_id).schedule_id) is not None
     checked = manage.check(services, body, token_stored=stored)
     if not isinstance(checked, manage.Checked):
         return _invalid(checked, body)
     replaced = manage.replace(services, schedule_id, body, checked)
     if replaced is None:
-        raise _not_found(schedule_id)
-    return _out(services, replaced)
+        raise not_found(schedule_id)
+    return schedule_out(services, replaced)
 
 
 @router.delete(
@@ -141,22 +161,22 @@ def replace_schedule(
     response_model=Deleted,
     summary="Delete a schedule",
     description="No further firings; the jobs it already created, and their logs, stay.",
-    responses={**_UNAUTHORIZED, **_NOT_FOUND},
+    responses={**UNAUTHORIZED, **NOT_FOUND},
 )
 def delete_schedule(schedule_id: str, services: ServicesDep) -> Deleted:
     if not services.store.schedules.delete(schedule_id):
-        raise _not_found(schedule_id)
+        raise not_found(schedule_id)
     return Deleted(schedule_id=schedule_id)
 
 
-def _existing(services: Services, schedule_id: str) -> Schedule:
+def existing_schedule(services: Services, schedule_id: str) -> Schedule:
     schedule = services.store.schedules.get(schedule_id)
     if schedule is None:
-        raise _not_found(schedule_id)
+        raise not_found(schedule_id)
     return schedule
 
 
-def _not_found(schedule_id: str) -> HTTPException:
+def not_found(schedule_id: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"No schedule with id '{schedule_id}'.")
 
 

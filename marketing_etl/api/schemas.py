@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, PlainSerializer, SecretStr, field_validator
 
+from marketing_etl.api.totals_schemas import TotalsCheckSummary
 from marketing_etl.models import Job, JobStatus
 from marketing_etl.request_limits import check_limits
 
@@ -58,6 +59,9 @@ class JobReport(BaseModel):
     selected_fields: list[str]
     is_overwrite: bool
     refresh_days: int = Field(description="days before start_date whose rows are re-fetched and replaced")
+    connection_id: str | None = Field(None, description="the saved connection whose token the job uses")
+    target_currency: str | None = Field(None, description="ISO 4217 code money is converted into; null: none")
+    fx_rates: dict[str, str] = Field(default_factory=dict, description='pinned rates: {"USD/VND": "25400"}')
     created_at: UtcTime
     started_at: UtcTime | None
     finished_at: UtcTime | None
@@ -65,6 +69,11 @@ class JobReport(BaseModel):
     rows_written: int
     destination_url: str | None = Field(description="the sheet (or file) the report is written to")
     cancel_requested: bool
+    totals_check: TotalsCheckSummary | None = Field(
+        None,
+        description="GET /reports/{job_id} only: the rows' sums against the platform's totals; "
+        "null before the job finished, with TOTALS_CHECK=0, or for a source without totals",
+    )
 
 
 def job_report(job: Job) -> JobReport:
@@ -92,6 +101,9 @@ def job_report(job: Job) -> JobReport:
         selected_fields=list(spec.selected_fields),
         is_overwrite=spec.is_overwrite,
         refresh_days=spec.refresh_days,
+        connection_id=spec.connection_id,
+        target_currency=spec.target_currency,
+        fx_rates={pair: str(rate) for pair, rate in spec.fx_rates.items()},
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,

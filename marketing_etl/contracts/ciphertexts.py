@@ -1,4 +1,5 @@
-"""Ciphertexts: every encrypted access token in the store, for re-encrypting under a new key.
+"""Ciphertexts: every encrypted access token and schedule notification secret in the store, for
+re-encrypting under a new key.
 
 Reached from any Store as `store.ciphertexts`. `marketing-etl rotate-key` walks them page by page
 (keyset on the owner's id) and replaces each with compare-and-set, so a token that a running API
@@ -14,6 +15,10 @@ from typing import Protocol
 class TokenKind(StrEnum):
     JOB = "job"  # job_tokens, by job_id (expired ones included: a retry may still revive them)
     SCHEDULE = "schedule"  # the token of a schedule, by schedule_id
+    CONNECTION = "connection"  # the token of a saved connection, by connection_id
+    # A schedule's own notification secrets, kept as ciphertext text inside its `notify`, by schedule_id.
+    NOTIFY_WEBHOOK = "schedule-webhook-secret"  # notify.webhook_secret
+    NOTIFY_SLACK = "schedule-slack-url"  # notify.slack_webhook_url
 
 
 class Ciphertexts(Protocol):

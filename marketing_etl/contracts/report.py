@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from marketing_etl.contracts.totals_probe import PlatformTotals
+
 
 @dataclass(frozen=True)
 class Column:
@@ -66,6 +68,9 @@ class ReportDescription:
     # a refreshed row replaces the tab's row with the same values in them. Empty: rows are not
     # one per day and object, so they cannot be refreshed.
     key_columns: tuple[str, ...] = ()
+    # The platform's own totals for the totals check (transforms/totals_check.py); None: the
+    # source offers none, and its jobs are not checked.
+    totals: PlatformTotals | None = None
 
 
 @dataclass

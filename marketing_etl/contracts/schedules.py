@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from marketing_etl.schedules.model import Schedule
 
 # Fields `update` may set. The firing state changes only through claim / record_firing.
-DEFINITION_FIELDS = frozenset({"name", "cron", "timezone", "date_range", "enabled", "job", "next_run_at"})
+DEFINITION_FIELDS = frozenset(
+    {"name", "cron", "timezone", "date_range", "enabled", "job", "next_run_at", "notify"}
+)
 
 
 class ScheduleStore(Protocol):
@@ -49,3 +51,7 @@ class ScheduleStore(Protocol):
     def record_firing(self, schedule_id: str, slot: datetime, job_id: str | None, error: str | None) -> bool:
         """Record the job (or the reason there is none) of the firing at `slot`; False if a
         later firing has been claimed since."""
+
+    def record_outcome(self, schedule_id: str, *, failed: bool) -> int | None:
+        """A firing's job finished: add one to failures_in_row if it failed, else reset it to 0,
+        in one atomic update. The new count; None if the schedule is gone."""

@@ -14,15 +14,18 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from marketing_etl.contracts.ciphertexts import Ciphertexts
+from marketing_etl.contracts.connections import ConnectionStore
 from marketing_etl.contracts.fx_rates import RateCache
 from marketing_etl.contracts.job_pages import JobPages
 from marketing_etl.contracts.job_stats import JobStats
 from marketing_etl.contracts.locks import Locks
 from marketing_etl.contracts.metrics import MetricsQueries
+from marketing_etl.contracts.notifications import NotificationStore
 from marketing_etl.contracts.pruning import Pruning
 from marketing_etl.contracts.queue import QueueQueries
 from marketing_etl.contracts.rollups import ApiCallRollups
 from marketing_etl.contracts.schedules import ScheduleStore
+from marketing_etl.contracts.totals import TotalsCheckStore
 from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
 
 # Fields of Job that `update_job` / `transition` may set. Anything else is a programming error.
@@ -56,6 +59,18 @@ class Store(Protocol):
     @property
     def schedules(self) -> ScheduleStore:
         """Recurring reports, kept in the same database."""
+
+    @property
+    def connections(self) -> ConnectionStore:
+        """Saved platform connections (encrypted tokens and their last check)."""
+
+    @property
+    def totals_checks(self) -> TotalsCheckStore:
+        """Each job's comparison of its rows with the platform's totals."""
+
+    @property
+    def notifications(self) -> NotificationStore:
+        """The outbox of notifications and their delivery attempts."""
 
     @property
     def metrics(self) -> MetricsQueries:

@@ -17,6 +17,7 @@ from datetime import datetime
 from marketing_etl.contracts.executor import Executor
 from marketing_etl.executors.resend import resend_waiting_jobs
 from marketing_etl.models import Job, JobStatus, LogLine, utcnow
+from marketing_etl.notifications.events import on_job_finished
 from marketing_etl.services import Services
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,8 @@ def _finish(services: Services, job: Job, now: datetime, status: JobStatus, mess
         return False
     _log(services, job, "ERROR" if status is JobStatus.FAILED else "INFO", message)
     services.vault.on_failure(job.job_id, now)
+    # A job failed here never reached the runner's own ending, which notifies.
+    on_job_finished(services.store, services.settings, services.vault, job.job_id)
     return True
 
 

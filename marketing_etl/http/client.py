@@ -148,5 +148,17 @@ def open_client(
     return ApiClient(ctx, platform, http)
 
 
+def plain_client(
+    *,
+    timeout: httpx.Timeout,
+    transport: httpx.BaseTransport | None = None,
+    limits: httpx.Limits = POOL_LIMITS,
+) -> httpx.Client:
+    """A client for requests that belong to no job (a notification's delivery): the same explicit
+    timeouts and pool, no redirects (a webhook that moves must be reconfigured, not followed
+    with its signed body), and nothing recorded as a job's API call."""
+    return httpx.Client(timeout=timeout, transport=transport, limits=limits, follow_redirects=False)
+
+
 def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)

@@ -8,6 +8,11 @@ Any token is accepted, except these, which reproduce what real accounts run into
   "too many calls" with a time to regain access, TikTok its throttling code; the job waits
   (its message says until when), then finishes.
 - `SANDBOX_FLAKY`: the platform fails with transient server errors; the job retries and finishes.
+- `SANDBOX_MISMATCH`: every account's own totals (Facebook's account-level insights, TikTok's
+  total_metrics) say 5 % more spend than its rows add up to; the job ends SUCCESS with a totals
+  check warning, and its page shows ⚠.
+- `SANDBOX_EXPIRES_SOON`: works, but Facebook's debug_token says it expires in 12 days, as a
+  saved connection's check shows.
 
 A fault is armed for the first request on each new connection, so every job (its clients open
 their own connections) meets it, and each retry, sent over the same connection, gets through.
@@ -26,6 +31,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 EXPIRED_TOKEN = "SANDBOX_EXPIRED"
 THROTTLED_TOKEN = "SANDBOX_THROTTLED"
 FLAKY_TOKEN = "SANDBOX_FLAKY"
+MISMATCH_TOKEN = "SANDBOX_MISMATCH"
+# Served like any token, but Facebook's debug_token says it expires in 12 days (a saved
+# connection shows "expires in 12 days").
+EXPIRES_SOON_TOKEN = "SANDBOX_EXPIRES_SOON"
+EXPIRES_SOON_DAYS = 12
 # Connections remembered per lane; older ones are forgotten (a forgotten one is just armed again).
 _REMEMBERED_CONNECTIONS = 4_096
 
@@ -34,6 +44,7 @@ class Behaviour(Enum):
     NORMAL = "normal"
     THROTTLED = "throttled"
     FLAKY = "flaky"
+    MISMATCH = "mismatch"  # no fault: its own fake, whose totals differ from the rows
 
 
 # Armed for the request about to be forwarded: (the request's scope, first on its connection).
@@ -92,4 +103,8 @@ class TokenRouter:
         return True
 
 
-_BEHAVIOURS = {THROTTLED_TOKEN: Behaviour.THROTTLED, FLAKY_TOKEN: Behaviour.FLAKY}
+_BEHAVIOURS = {
+    THROTTLED_TOKEN: Behaviour.THROTTLED,
+    FLAKY_TOKEN: Behaviour.FLAKY,
+    MISMATCH_TOKEN: Behaviour.MISMATCH,
+}

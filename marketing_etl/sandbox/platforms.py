@@ -4,6 +4,9 @@ it were served at the root of its own host, the way the tests serve them."""
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from marketing_etl.sandbox.config import UNSHARED_SPREADSHEET_ID
@@ -45,9 +48,18 @@ class AtRoot:
 
 
 def facebook_app(world: World) -> tuple[ASGIApp, dict[Behaviour, FakeGraph]]:
-    graphs = {behaviour: FakeGraph(world) for behaviour in Behaviour}
+    graphs = {behaviour: FakeGraph(_world_for(world, behaviour)) for behaviour in Behaviour}
     lanes = {b: Lane(graph.app, _facebook_arm(world, graph, b)) for b, graph in graphs.items()}
     return AtRoot(TokenRouter("authorization", "Bearer ", GRAPH_TOKEN, lanes)), graphs
+
+
+def _world_for(world: World, behaviour: Behaviour) -> World:
+    """The same world, except that the mismatch lane's accounts all report totals that differ."""
+    if behaviour is not Behaviour.MISMATCH:
+        return world
+    differing = copy.copy(world)
+    differing.totals_differ = set(world.accounts)
+    return differing
 
 
 def _facebook_arm(world: World, graph: FakeGraph, behaviour: Behaviour) -> Arm:
@@ -74,7 +86,10 @@ def _refuse_unknown_account(world: World, graph: FakeGraph, path: str) -> None:
 
 
 def tiktok_app(data: Dataset) -> tuple[ASGIApp, dict[Behaviour, FakeTikTok]]:
-    fakes = {behaviour: FakeTikTok(data, TIKTOK_TOKEN) for behaviour in Behaviour}
+    fakes = {
+        behaviour: FakeTikTok(replace(data, totals_differ=behaviour is Behaviour.MISMATCH), TIKTOK_TOKEN)
+        for behaviour in Behaviour
+    }
     lanes = {b: Lane(fake.app, _tiktok_arm(fake, b)) for b, fake in fakes.items()}
     return AtRoot(TokenRouter("access-token", "", TIKTOK_TOKEN, lanes)), fakes
 

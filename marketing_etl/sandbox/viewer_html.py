@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 
 from marketing_etl.sandbox.books import CONFIG_HEADER, CONFIG_ROWS, BookCopy, TabCopy
 from marketing_etl.sandbox.config import MOUNT_PATH, SERVICE_ACCOUNT_EMAIL, UNSHARED_SPREADSHEET_ID
-from marketing_etl.sandbox.magic import EXPIRED_TOKEN, FLAKY_TOKEN, THROTTLED_TOKEN
+from marketing_etl.sandbox.magic import EXPIRED_TOKEN, FLAKY_TOKEN, MISMATCH_TOKEN, THROTTLED_TOKEN
 from marketing_etl.sandbox.viewer_cells import is_bold, pattern_of, shown
 from marketing_etl.transforms.config_tab import TAB_TITLE as CONFIG_TAB_TITLE
 
@@ -68,6 +68,8 @@ def index_page(books: list[tuple[str, list[str]]]) -> str:
         f"<ul><li><code>{EXPIRED_TOKEN}</code>: the token is refused as expired</li>"
         f"<li><code>{THROTTLED_TOKEN}</code>: the account is rate-limited; the job waits</li>"
         f"<li><code>{FLAKY_TOKEN}</code>: transient server errors; the job retries</li>"
+        f"<li><code>{MISMATCH_TOKEN}</code>: the account totals differ from the rows; the "
+        "totals check warns</li>"
         f'<li><code>"spreadsheet_id": "{UNSHARED_SPREADSHEET_ID}"</code>: not shared with '
         f"{_e(SERVICE_ACCOUNT_EMAIL)}</li></ul>"
     )

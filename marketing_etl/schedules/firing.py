@@ -29,7 +29,7 @@ def fire(
 ) -> str | None:
     """Create the job of the firing at `slot`; returns its job_id, or None if it existed already
     or cannot exist."""
-    request, problem = _request(services, schedule, slot, now)
+    request, problem = build_request(services, schedule, slot, now)
     if request is None:
         _give_up(services, schedule, slot, problem)
         return None
@@ -46,9 +46,10 @@ def fire(
     return request.job_id
 
 
-def _request(
+def build_request(
     services: Services, schedule: Schedule, slot: datetime, now: datetime
 ) -> tuple[JobRequest | None, str]:
+    """The firing's job request, or None and why it can be none (run-now answers with that)."""
     ciphertext = services.store.schedules.token(schedule.schedule_id)
     token = services.vault.decrypt(ciphertext) if ciphertext is not None else None
     if ciphertext is not None and token is None:
@@ -59,7 +60,7 @@ def _request(
         fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         return None, f"its job body is no longer valid ({fields})"
     try:
-        check_request(services, request, now.date())
+        check_request(services, request, now.date(), connection_must_exist=False)
     except Invalid as exc:
         return None, f"its job body is no longer valid ({exc})"
     return request, ""

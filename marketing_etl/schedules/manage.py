@@ -1,5 +1,5 @@
 """Schedule lifecycle commands behind /schedules (and `marketing-etl schedules`): create,
-replace, delete, pause and resume, with validation.
+replace, delete, pause, resume and run now, with validation.
 
 A definition is checked the way a firing will be: its job body, given a placeholder job_id and
 the dates its range resolves to today, must pass every create-job rule. Problems name the
@@ -8,23 +8,35 @@ field inside the body (`job.accounts`), so a client can fix the whole request at
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
+from marketing_etl.connections.manage import request_problems
+from marketing_etl.contracts.executor import Executor
 from marketing_etl.contracts.plugins import FieldProblem
 from marketing_etl.job_spec import JobRequest
 from marketing_etl.models import utcnow
+from marketing_etl.notifications.channels import stored_notify
 from marketing_etl.schedules.cron import check_timezone, next_slot
 from marketing_etl.schedules.dates import resolve
-from marketing_etl.schedules.model import GENERATED_FIELDS, Schedule, ScheduleDefinition, new_schedule_id
+from marketing_etl.schedules.firing import build_request, fire
+from marketing_etl.schedules.model import (
+    GENERATED_FIELDS,
+    Schedule,
+    ScheduleDefinition,
+    firing_job_id,
+    new_schedule_id,
+)
 from marketing_etl.services import Services
 from marketing_etl.validation import canonical, validate_request
 
 _CHECK_JOB_ID = "schedule-check"
 TEMPLATE_EXCLUDE = {*GENERATED_FIELDS, "access_token", "is_first_chunk"}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,13 +60,14 @@ def check(
         ]
     token = definition.job.get("access_token") or None
     body = {**definition.job, "job_id": _CHECK_JOB_ID, **_sample_dates(definition)}
-    if token is None and token_stored:
+    if token is None and token_stored and not definition.job.get("connection_id"):
         body["access_token"] = "stored-token"  # kept from before; only its presence is checked
     try:
         request = JobRequest.model_validate(body)
     except ValidationError as exc:
         return [FieldProblem("job." + ".".join(map(str, e["loc"])), str(e["msg"])) for e in exc.errors()]
     problems = validate_request(request, services.plugins, utcnow().date(), services.settings)
+    problems += request_problems(services, request) if not problems else []
     if problems:
         return [FieldProblem(f"job.{p.field}", p.message) for p in problems]
     job = canonical(request.spec(), services.plugins).model_dump(mode="json", exclude=TEMPLATE_EXCLUDE)
@@ -75,7 +88,8 @@ def create(services: Services, definition: ScheduleDefinition, checked: Checked)
         next_run_at=_next_run(definition, now),
         created_at=now,
         updated_at=now,
-        **definition.model_dump(exclude={"job"}),
+        notify=stored_notify(services.vault, definition.notify),
+        **definition.model_dump(exclude={"job", "notify"}),
     )
     token = services.vault.encrypt(checked.token) if checked.token else None
     if not services.store.schedules.insert(schedule, token):
@@ -90,7 +104,8 @@ def replace(
     for slots that passed under the old one."""
     now = utcnow()
     token = services.vault.encrypt(checked.token) if checked.token else None
-    fields = definition.model_dump(exclude={"job"})
+    fields = definition.model_dump(exclude={"job", "notify"})
+    fields["notify"] = stored_notify(services.vault, definition.notify)
     updated = services.store.schedules.update(
         schedule_id, token, now, job=checked.job, next_run_at=_next_run(definition, now), **fields
     )
@@ -109,6 +124,37 @@ def set_enabled(services: Services, schedule_id: str, enabled: bool) -> Schedule
     if not services.store.schedules.update(schedule_id, None, now, enabled=enabled, next_run_at=next_run):
         return None
     return services.store.schedules.get(schedule_id)
+
+
+@dataclass(frozen=True)
+class RunNow:
+    """What running a schedule by hand did: its job, whether this call created it, or why no
+    job can be created."""
+
+    job_id: str
+    created: bool
+    problem: str | None = None
+
+
+def run_now(services: Services, executor: Executor, schedule: Schedule, now: datetime) -> RunNow:
+    """Fire the schedule as at the current minute, paused or not; the same minute twice gives
+    the same job."""
+    slot = now.replace(second=0, microsecond=0)
+    job_id = firing_job_id(schedule.schedule_id, slot)
+    request, problem = build_request(services, schedule, slot, now)
+    if request is None:
+        log.error("schedule %s: run-now created no job: %s", schedule.schedule_id, problem)
+        return RunNow(job_id, created=False, problem=problem)
+    if schedule.enabled and schedule.next_run_at is not None:
+        # Claimed as the scheduler claims a due firing, the next firing left as it is, so this
+        # job shows as the schedule's latest; a paused schedule cannot be claimed.
+        services.store.schedules.claim(schedule.schedule_id, schedule.next_run_at, slot, schedule.next_run_at)
+    if fire(services, executor, schedule, slot, now) is not None:
+        return RunNow(job_id, created=True)
+    if services.store.get_job(job_id) is None:
+        # job_id taken by a different job, or the body stopped validating between the checks
+        return RunNow(job_id, created=False, problem="the firing created no job; try again in a minute")
+    return RunNow(job_id, created=False)
 
 
 def _next_run(definition: ScheduleDefinition, now: datetime) -> datetime | None:

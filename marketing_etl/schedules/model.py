@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from marketing_etl.job_spec import JobRequest
 from marketing_etl.models import utcnow
+from marketing_etl.notifications.channels import ScheduleNotify
 from marketing_etl.schedules.cron import check_cron, check_timezone
 from marketing_etl.schedules.dates import DateRange, resolve
 
@@ -38,6 +39,9 @@ class ScheduleDefinition(BaseModel):
     job: dict[str, Any] = Field(
         description="the create-job body without job_id, start_date and end_date "
         "(access_token included; it is stored encrypted and never returned)"
+    )
+    notify: ScheduleNotify | None = Field(
+        None, description="the schedule's own notification channels, besides the server's"
     )
 
     @field_validator("name")
@@ -74,6 +78,8 @@ class Schedule(BaseModel):
     last_slot_at: datetime | None = None  # the slot of the latest claimed firing
     last_job_id: str | None = None  # the job created for last_slot_at; None while pending
     last_error: str | None = None  # why last_slot_at could not become a job
+    notify: dict[str, Any] | None = None  # its own channels, secrets encrypted (notifications/channels.py)
+    failures_in_row: int = 0  # its firings' jobs that ended FAILED since the last SUCCESS
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -103,6 +109,7 @@ def firing_request(schedule: Schedule, slot: datetime, token: str | None) -> Job
     body: dict[str, Any] = {**schedule.job}
     body["task_id"] = body.get("task_id") or schedule.name
     body.update(job_id=firing_job_id(schedule.schedule_id, slot), start_date=start, end_date=end)
-    if token is not None:
+    # A body naming a saved connection uses its token, even if one from before is still stored.
+    if token is not None and not body.get("connection_id"):
         body["access_token"] = SecretStr(token)
     return JobRequest.model_validate(body)

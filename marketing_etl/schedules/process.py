@@ -1,7 +1,8 @@
 """`marketing-etl scheduler`: the scheduler as a process of its own (a production container).
 
-It creates jobs, and prunes expired history (schedules/pruning.py). With Celery it publishes
-jobs to the broker like the API does; without Redis it leaves them QUEUED in the store, where
+It creates jobs, prunes expired history (schedules/pruning.py) and delivers notifications
+(notifications/loop.py). With Celery it publishes jobs to the broker like the API does; without
+Redis it leaves them QUEUED in the store, where
 the worker pool inside `serve` picks them up. SIGTERM and Ctrl-C stop it between ticks.
 Every tick that reaches the store renews a heartbeat file (heartbeat.py) for its health check.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 from types import FrameType
 
 from marketing_etl.contracts.executor import Executor
+from marketing_etl.notifications.loop import DeliveryThread
 from marketing_etl.schedules.heartbeat import DEFAULT_PATH, beat
 from marketing_etl.schedules.pruning import PruneThread
 from marketing_etl.schedules.scheduler import Scheduler, SchedulerThread
@@ -64,6 +66,7 @@ def run_scheduler(services: Services, executor: Executor, heartbeat: Path = DEFA
     pruning = PruneThread(services, settings.prune_interval_s)
     scheduler = _BeatingScheduler(services, executor, heartbeat)
     loop = SchedulerThread(scheduler, settings.scheduler_interval_s, pruning)
+    delivery = DeliveryThread(services.store, settings, services.vault)
     stopped = threading.Event()
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -74,6 +77,7 @@ def run_scheduler(services: Services, executor: Executor, heartbeat: Path = DEFA
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
     loop.start()
+    delivery.start()
     log.info(
         "scheduler: checking for due schedules every %.0f s, pruning expired history every %d s",
         settings.scheduler_interval_s, settings.prune_interval_s,
@@ -81,5 +85,6 @@ def run_scheduler(services: Services, executor: Executor, heartbeat: Path = DEFA
     try:
         stopped.wait()
     finally:
+        delivery.stop()
         loop.stop()
         executor.shutdown()

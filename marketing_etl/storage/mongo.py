@@ -27,6 +27,7 @@ from marketing_etl.storage.common import (
 )
 from marketing_etl.storage.mongo_ciphertexts import MongoCiphertexts
 from marketing_etl.storage.mongo_client import Doc
+from marketing_etl.storage.mongo_connections import MongoConnectionStore
 from marketing_etl.storage.mongo_fx_rates import MongoRateCache
 from marketing_etl.storage.mongo_job_filter import job_query as _job_query
 from marketing_etl.storage.mongo_job_filter import sort_keys as _sort_keys
@@ -34,11 +35,13 @@ from marketing_etl.storage.mongo_job_pages import MongoJobPages
 from marketing_etl.storage.mongo_job_stats import MongoJobStats
 from marketing_etl.storage.mongo_locks import MongoLocks
 from marketing_etl.storage.mongo_metrics import MongoMetrics
+from marketing_etl.storage.mongo_notifications import MongoNotificationStore
 from marketing_etl.storage.mongo_prune import MongoPruning
 from marketing_etl.storage.mongo_queue import MongoQueue
 from marketing_etl.storage.mongo_rollups import ROLLED_UP, MongoRollups
 from marketing_etl.storage.mongo_schedules import MongoScheduleStore
 from marketing_etl.storage.mongo_schema import record_version, stored_version
+from marketing_etl.storage.mongo_totals import MongoTotalsCheckStore
 
 _NO_ID = {"_id": False}
 # Mirrors the SQL indexes: each dashboard filter leads a compound index with created_at.
@@ -70,7 +73,10 @@ class MongoStore:
         self._tokens = collection("job_tokens")
         self._meta = collection("meta")
         self.schedules = MongoScheduleStore(collection("schedules"))
-        self.ciphertexts = MongoCiphertexts(self._tokens, collection("schedules"))
+        self.connections = MongoConnectionStore(collection("connections"))
+        self.totals_checks = MongoTotalsCheckStore(collection("totals_checks"))
+        self.ciphertexts = MongoCiphertexts(self._tokens, collection("schedules"), collection("connections"))
+        self.notifications = MongoNotificationStore(collection("notifications"))
         self.metrics = MongoMetrics(self._jobs)
         self.job_stats = MongoJobStats(self._jobs)
         self.job_pages = MongoJobPages(self._jobs)
@@ -93,6 +99,9 @@ class MongoStore:
         self._tokens.create_index("job_id", unique=True)
         self._tokens.create_index("expires_at")
         self.schedules.init()
+        self.connections.init()
+        self.totals_checks.init()
+        self.notifications.init()
         self.fx_rates.init()
         self.locks.init()
         self.rollups.init()

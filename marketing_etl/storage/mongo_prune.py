@@ -74,6 +74,8 @@ class MongoPruning:
         deleted.add(PruneKind.API_CALLS, self._calls.delete_many(of_chosen).deleted_count)
         deleted.add(PruneKind.LOGS, self._logs.delete_many(of_chosen).deleted_count)
         self._tokens.delete_many(of_chosen)
+        # Their totals checks (mongo_totals.py) live in the same database.
+        self._jobs.database.get_collection("totals_checks").delete_many(of_chosen)
         # The job documents go last and only while still expired: a retry in between keeps its job.
         deleted.add(PruneKind.JOBS, self._jobs.delete_many({**expired, **of_chosen}).deleted_count)
         for kind, count in deleted.rows.items():

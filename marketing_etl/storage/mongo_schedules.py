@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
@@ -84,6 +84,16 @@ class MongoScheduleStore:
             {"$set": {"last_job_id": job_id, "last_error": error}},
         )
         return result.matched_count == 1
+
+    def record_outcome(self, schedule_id: str, *, failed: bool) -> int | None:
+        change = {"$inc": {"failures_in_row": 1}} if failed else {"$set": {"failures_in_row": 0}}
+        doc = self._schedules.find_one_and_update(
+            {"schedule_id": schedule_id},
+            change,
+            {"failures_in_row": True},
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else int(doc["failures_in_row"])
 
     def _find(self, query: Doc) -> list[Schedule]:
         return [Schedule.model_validate(doc) for doc in self._schedules.find(query, _HIDDEN).sort(_ORDER)]

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+# Joins its tables to the shared metadata (connections, totals checks, notifications).
+import marketing_etl.storage.sql_report_tables  # noqa: F401
 from marketing_etl.models import ApiCall, Job, JobFilter, JobStatus, LogLine
 from marketing_etl.storage.common import (
     check_group_field,
@@ -26,6 +28,7 @@ from marketing_etl.storage.common import (
 )
 from marketing_etl.storage.sql_busy import BUSY_BUDGET_S, retry_while_busy
 from marketing_etl.storage.sql_ciphertexts import SqlCiphertexts
+from marketing_etl.storage.sql_connections import SqlConnectionStore
 from marketing_etl.storage.sql_fx_rates import SqlRateCache
 from marketing_etl.storage.sql_job_filter import job_conditions as _job_conditions
 from marketing_etl.storage.sql_job_filter import order_by as _order_by
@@ -34,11 +37,13 @@ from marketing_etl.storage.sql_job_stats import SqlJobStats
 from marketing_etl.storage.sql_locks import SqlLocks
 from marketing_etl.storage.sql_metrics import SqlMetrics
 from marketing_etl.storage.sql_migrate import upgrade
+from marketing_etl.storage.sql_notifications import SqlNotificationStore
 from marketing_etl.storage.sql_prune import SqlPruning
 from marketing_etl.storage.sql_queue import SqlQueue
 from marketing_etl.storage.sql_rollups import SqlRollups
 from marketing_etl.storage.sql_schedules import SqlScheduleStore
 from marketing_etl.storage.sql_schema import api_calls, create_engine, job_logs, job_tokens, jobs
+from marketing_etl.storage.sql_totals import SqlTotalsCheckStore
 
 
 class SqlStore:
@@ -56,6 +61,9 @@ class SqlStore:
         self.rollups = SqlRollups(self._engine)
         self.pruning = SqlPruning(self._engine)
         self.ciphertexts = SqlCiphertexts(self._engine)
+        self.notifications = SqlNotificationStore(self._engine)
+        self.connections = SqlConnectionStore(self._engine)
+        self.totals_checks = SqlTotalsCheckStore(self._engine)
 
     # lifecycle -----------------------------------------------------------------------------
     def init(self) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from marketing_etl.contracts.pruning import Deleted, PruneKind
 from marketing_etl.models import ACTIVE_STATUSES, FINISHED_STATUSES
+from marketing_etl.storage.sql_report_tables import totals_checks
 from marketing_etl.storage.sql_schema import api_calls, job_logs, job_tokens, jobs, maintenance_totals
 
 _TOTAL_PREFIX = "pruned_rows."
@@ -72,6 +73,7 @@ class SqlPruning:
             calls = conn.execute(sa.delete(api_calls).where(api_calls.c.job_id.in_(chosen))).rowcount
             lines = conn.execute(sa.delete(job_logs).where(job_logs.c.job_id.in_(chosen))).rowcount
             conn.execute(sa.delete(job_tokens).where(job_tokens.c.job_id.in_(chosen)))
+            conn.execute(sa.delete(totals_checks).where(totals_checks.c.job_id.in_(chosen)))
             removed = conn.execute(sa.delete(jobs).where(jobs.c.job_id.in_(chosen))).rowcount
             counts = {PruneKind.API_CALLS: calls, PruneKind.LOGS: lines, PruneKind.JOBS: removed}
             for kind, count in counts.items():

@@ -90,6 +90,18 @@ class SqlScheduleStore:
         with self._engine.begin() as conn:
             return conn.execute(stmt).rowcount == 1
 
+    def record_outcome(self, schedule_id: str, *, failed: bool) -> int | None:
+        count = schedules.c.failures_in_row + 1 if failed else sa.literal(0)
+        stmt = (
+            sa.update(schedules)
+            .where(schedules.c.schedule_id == schedule_id)
+            .values(failures_in_row=count)
+            .returning(schedules.c.failures_in_row)
+        )
+        with self._engine.begin() as conn:
+            failures: int | None = conn.execute(stmt).scalar_one_or_none()
+        return failures
+
     def _select(self, *where: sa.ColumnElement[bool]) -> list[Schedule]:
         stmt = sa.select(schedules).where(*where).order_by(schedules.c.name, schedules.c.schedule_id)
         with self._engine.connect() as conn:

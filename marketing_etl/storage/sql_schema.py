@@ -189,6 +189,10 @@ schedules = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # Added by revision 0003: the schedule's own notification channels, and how many of its
+    # firings in a row ended FAILED (the "failed twice in a row" notification reads it).
+    sa.Column("notify", sa.JSON),
+    sa.Column("failures_in_row", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_schedules_next_run", "enabled", "next_run_at"),
 )
 

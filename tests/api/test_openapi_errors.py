@@ -62,6 +62,14 @@ def test_dashboard_actions_declare_the_missing_header_403(spec: dict[str, Any]) 
     assert {p for _, p, _ in actions} == {
         "/api/dashboard/jobs/{job_id}/cancel",
         "/api/dashboard/jobs/{job_id}/retry",
+        "/api/dashboard/schedules",
+        "/api/dashboard/schedules/{schedule_id}/pause",
+        "/api/dashboard/schedules/{schedule_id}/resume",
+        "/api/dashboard/schedules/{schedule_id}/run-now",
+        "/api/dashboard/jobs",
+        "/api/dashboard/connections",
+        "/api/dashboard/connections/{connection_id}/check",
+        "/api/dashboard/sheets/check-access",
     }
     for _, path, op in actions:
         assert "X-Dashboard" in op["responses"]["403"]["description"], path

@@ -153,7 +153,10 @@ def test_rotate_key_with_two_keys(tmp_path: Path, env: dict[str, str], services:
 
     done = run_cli(["rotate-key"], both, tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "Re-encrypted with the newest key: 1 job token(s), 1 schedule token(s)." in done.stdout
+    assert (
+        "Re-encrypted with the newest key: 1 job token(s), 1 schedule token(s), 0 connection token(s), "
+        "0 schedule webhook secret(s), 0 schedule Slack URL(s)." in done.stdout
+    )
     assert "  job ops-lost" in done.stdout
     assert TOKEN not in done.stdout + done.stderr and SCHEDULE_TOKEN not in done.stdout
 

@@ -54,6 +54,20 @@ def test_detail_of_a_finished_job(api: Api) -> None:
     assert get(api, "no-such-job").status_code == 404
 
 
+def test_a_job_by_saved_connection_retries_without_a_token(api: Api) -> None:
+    seed_job(api.services, "by-connection", JobStatus.FAILED, 0.1, connection_id="a-deleted-connection")
+    detail = get(api, "by-connection").json()
+    assert (detail["token_stored"], detail["uses_connection"], detail["can_retry"]) == (False, True, True)
+    assert get(api, seed_job(api.services, "by-token", JobStatus.FAILED, 0.1).job_id).json()[
+        "uses_connection"
+    ] is False
+    retried = post(api, "by-connection/retry")  # what the job page sends when uses_connection is true
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["attempt"] == 2
+    # This API's magic source ignores tokens: the second attempt runs to the end.
+    assert api.wait("by-connection", "SUCCESS")["rows_written"] == 3
+
+
 def test_eta_of_a_running_job(api: Api) -> None:
     seed_job(api.services, "running", JobStatus.RUNNING, 0.1)  # started 6 minutes ago
     api.services.store.update_job("running", progress=25)

@@ -205,6 +205,17 @@ def test_retry_a_failed_job_asks_for_a_deleted_token(page: Page, server: Server)
     assert server.job(job_id)["attempt"] == 2
 
 
+def test_retry_of_a_job_by_saved_connection_asks_for_no_token(page: Page, server: Server) -> None:
+    job_id = new_job_id("by-connection")
+    seed_job(server.services, job_id, JobStatus.FAILED, 0.5, connection_id="a-saved-connection")
+    page.goto(f"/dashboard/jobs/{job_id}")
+    expect(page.locator("#job-status")).to_have_text("FAILED")
+    page.click("#retry-job")
+    expect(page.locator("#job-attempt")).to_have_text("attempt 2")
+    expect(page.locator("#retry-token")).to_be_hidden()
+    assert server.job(job_id)["attempt"] == 2
+
+
 def test_screenshots_for_the_readme(page: Page, server: Server, tmp_path: Path) -> None:
     """Draws the README's pictures from a real run; UPDATE_SCREENSHOTS=1 saves them to docs/images."""
     images = DOCS_IMAGES if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path

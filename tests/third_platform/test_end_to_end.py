@@ -125,7 +125,10 @@ def test_an_acme_job_is_validated_fetched_and_written_to_a_tab(
             }
         ]
         no_token = api.create(acme_body(access_token=""))
-        assert no_token.json()["detail"][0]["msg"] == "access_token is required: send the Acme access token"
+        assert no_token.json()["detail"][0]["msg"] == (
+            "access_token or connection_id is required: send the Acme access token, "
+            "or the id of a saved connection"
+        )
         unknown = api.create(acme_body(task_type="acme_weekly"))
         assert unknown.json()["detail"][0]["msg"] == (
             "unknown task_type 'acme_weekly'; use one of acme_daily, facebook_daily, "

@@ -55,6 +55,11 @@ class SheetsClient:
         return self._account.client_email
 
     # the calls this writer makes ------------------------------------------------------------
+    def get_title_and_tabs(self) -> Json:
+        return self._call(
+            "GET", "", "", params={"fields": "properties.title,sheets.properties.title"}, write=False
+        )
+
     def get_spreadsheet(self) -> Json:
         return self._call("GET", "", "", params={"fields": "sheets.properties"}, write=False)
 

@@ -2,13 +2,15 @@
 
 Numbers are raw counters (ints, money in cents) derived from a hash, so the same world answers
 every query the same way and tests can compute what any report cell must be. STAT_KEYS names the
-counters (K indexes them), BUCKETS the breakdown buckets Facebook splits delivery into, and
-`delivery()` computes one (ad, day, bucket); the world (facebook_world.py) zeroes those an ad
-cannot have. Kept apart from the world's objects: it is the arithmetic, they are the data model.
+counters (K indexes them), BUCKETS the breakdown buckets Facebook splits delivery into,
+`delivery()` computes one (ad, day) and `share()` a breakdown bucket's part of it; the world
+(facebook_world.py) zeroes those an ad cannot have. Kept apart from the world's objects: it is
+the arithmetic, they are the data model.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -107,13 +109,11 @@ BUCKETS[("age", "gender")] = [(a, g) for (a,) in BUCKETS[("age",)] for (g,) in B
 BUCKETS[("publisher_platform",)] = [("facebook",), ("instagram",)]
 
 
-def delivery(
-    seed: str, ad_id: str, day: date, bucket: tuple[str, ...], purchase_shift: Callable[[date], int]
-) -> Stats | None:
-    """One ad's raw counters on one day in one breakdown bucket, before its profile zeroes those it
-    cannot have (World.stats); None when it did not deliver."""
-    b = hashlib.blake2b(f"{seed}|{ad_id}|{day}|{'|'.join(bucket)}".encode(), digest_size=64).digest()
-    if b[0] < (80 if bucket else 20):
+def delivery(seed: str, ad_id: str, day: date, purchase_shift: Callable[[date], int]) -> Stats | None:
+    """One ad's raw counters on one day, before its profile zeroes those it cannot have
+    (World.stats); None when it did not deliver."""
+    b = hashlib.blake2b(f"{seed}|{ad_id}|{day}|".encode(), digest_size=64).digest()
+    if b[0] < 20:
         return None
     impressions = 100 + b[1] * 10 + b[2]
     clicks = impressions * (b[4] % 40) // 1000
@@ -170,6 +170,37 @@ def delivery(
         plays * (1_000 + b[41] * 40),
     ]
     return counters
+
+
+def share(
+    seed: str, ad_id: str, day: date, breakdowns: tuple[str, ...], bucket: tuple[str, ...], total: Stats
+) -> Stats | None:
+    """The bucket's part of the ad's day (`total`, the unbroken counters): every counter is split
+    over the breakdown's buckets by hashed weights, so the buckets add up to the day exactly, as
+    Facebook's breakdown rows add up to the account's totals. None: no delivery in the bucket."""
+    weights = _weights(seed, ad_id, day, breakdowns)
+    index = BUCKETS[breakdowns].index(bucket)
+    if not weights[index]:
+        return None
+    whole = sum(weights)
+    parts = [[value * weight // whole for value in total] for weight in weights]
+    first = next(i for i, weight in enumerate(weights) if weight)
+    if index != first:
+        return parts[index]
+    # The rounding remainders go to the first bucket with delivery.
+    others = [sum(part[k] for i, part in enumerate(parts) if i != first) for k in range(len(total))]
+    return [value - other for value, other in zip(total, others, strict=True)]
+
+
+@functools.lru_cache(maxsize=4_096)
+def _weights(seed: str, ad_id: str, day: date, breakdowns: tuple[str, ...]) -> tuple[int, ...]:
+    weights = []
+    for bucket in BUCKETS[breakdowns]:
+        b = hashlib.blake2b(f"{seed}|{ad_id}|{day}|{'|'.join(bucket)}".encode(), digest_size=2).digest()
+        weights.append(0 if b[0] < 80 else 1 + b[1])  # about a third of the buckets without delivery
+    if not any(weights):
+        weights[0] = 1
+    return tuple(weights)
 
 
 def days(since: date, until: date) -> Iterator[date]:

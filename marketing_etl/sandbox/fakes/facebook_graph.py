@@ -45,6 +45,7 @@ from marketing_etl.sandbox.fakes.facebook_faults import (
     fault_answer,
     read_objects,
 )
+from marketing_etl.sandbox.fakes.facebook_identity import Identity, identity_answer
 from marketing_etl.sandbox.fakes.facebook_insights import Key, Query, ordered_groups, query_problem
 from marketing_etl.sandbox.fakes.facebook_load import LoadMeter
 from marketing_etl.sandbox.fakes.facebook_objects import read_ids, read_node
@@ -94,6 +95,7 @@ class FakeGraph:
     _results: dict[str, list[tuple[Key, Stats]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     rules: FakeRules = field(init=False)  # Meta's data rules of 2025-2026 (facebook_rules.py)
+    identity: Identity = field(default_factory=Identity)  # /me, /debug_token (facebook_identity.py)
 
     def __post_init__(self) -> None:
         self.rules = FakeRules(self.world)
@@ -199,6 +201,9 @@ class FakeGraph:
 
     def _route(self, request: Request, path: str, params: dict[str, str]) -> Any:
         parts = path.split("/") if path else []
+        about_token = identity_answer(self.identity, self.world, parts, params, str(request.url))
+        if about_token is not None:
+            return about_token
         if not parts:
             return read_objects(lambda: read_ids(self.world, params))
         if parts[0].startswith("act_") and parts[1:] == ["insights"]:

@@ -120,7 +120,7 @@ def group(world: World, account_id: str, q: Query) -> dict[Key, Stats]:
         for day in days(q.since, q.until):
             stamp = (str(day), str(day)) if q.daily else (str(q.since), str(q.until))
             for bucket in BUCKETS[q.breakdowns]:
-                stats = world.stats(ad.id, day, bucket)
+                stats = world.stats(ad.id, day, bucket, q.breakdowns)
                 if stats is not None and on_meta_only:
                     stats = _without_off_meta(stats)
                 if stats is not None:
@@ -128,7 +128,18 @@ def group(world: World, account_id: str, q: Query) -> dict[Key, Stats]:
                     groups[key] = add(groups.get(key), stats)
     if any(f == "spend" and op == "GREATER_THAN" for f, op, _ in q.filters):
         groups = {k: s for k, s in groups.items() if s[K["spend_cents"]] > 0}
+    if account_id in world.totals_differ and _account_total(q):
+        groups = {k: _more_spend(s) for k, s in groups.items()}
     return groups
+
+
+def _account_total(q: Query) -> bool:
+    return q.level == "account" and not q.breakdowns and not q.daily and not q.filters
+
+
+def _more_spend(stats: Stats) -> Stats:
+    at = K["spend_cents"]
+    return [value + value // 20 if i == at else value for i, value in enumerate(stats)]
 
 
 def _without_off_meta(stats: Stats) -> Stats:

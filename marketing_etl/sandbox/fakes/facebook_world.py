@@ -19,6 +19,7 @@ from marketing_etl.sandbox.fakes.facebook_delivery import (
     VIDEO_ONLY,
     Stats,
     delivery,
+    share,
 )
 
 
@@ -129,6 +130,10 @@ class World:
         # Accounts that have not opted in to the audience-time-zone hourly breakdown (Meta,
         # 2026-08-03): Facebook answers their hourly queries with no rows.
         self.needs_hourly_opt_in: set[str] = set()
+        # The sandbox's "mismatch" fixture: these accounts' whole-range account totals (level
+        # account, no breakdowns, no filtering: the totals check's question) say 5 % more spend
+        # than their rows add up to, so the totals check has a difference to flag.
+        self.totals_differ: set[str] = set()
         # Settling conversions: Facebook attributes purchases to a day for weeks after it. Each
         # ad's pixel purchases of a day are shifted by this (at least 0 remain), so a test or the
         # sandbox can make a day's later answers differ from its earlier ones.
@@ -209,9 +214,14 @@ class World:
             ad_id, f"{adset.name} / Ad {n + 1}", account.id, campaign.id, adset.id, status, status, creative
         )
 
-    def stats(self, ad_id: str, day: date, bucket: tuple[str, ...]) -> Stats | None:
-        """One ad's delivery on one day in one breakdown bucket; None when it did not deliver."""
-        counters = delivery(self.seed, ad_id, day, bucket, self.purchase_shift)
+    def stats(
+        self, ad_id: str, day: date, bucket: tuple[str, ...], breakdowns: tuple[str, ...] = ()
+    ) -> Stats | None:
+        """One ad's delivery on one day in one bucket of `breakdowns` (the whole day when there
+        are none); None when it did not deliver. The buckets of a breakdown add up to the day."""
+        counters = delivery(self.seed, ad_id, day, self.purchase_shift)
+        if counters is not None and bucket:
+            counters = share(self.seed, ad_id, day, breakdowns, bucket, counters)
         if counters is None:
             return None
         return [value * keep for value, keep in zip(counters, self._profiles[ad_id], strict=True)]

@@ -159,6 +159,7 @@ class FakeSpreadsheet:
     spreadsheet_id: str
     editors: set[str]
     tabs: list[FakeTab] = field(default_factory=list)
+    title: str = "Untitled spreadsheet"
 
     def tab(self, title: str) -> FakeTab:
         found = self.find(title)

@@ -198,7 +198,7 @@ def _dispatch(
     kind: str, book: FakeSpreadsheet, range_text: str, params: dict[str, str], payload: dict[str, Any]
 ) -> dict[str, Any]:
     if kind == "get":
-        return {"spreadsheetId": book.spreadsheet_id,
+        return {"spreadsheetId": book.spreadsheet_id, "properties": {"title": book.title},
                 "sheets": [{"properties": t.properties(i)} for i, t in enumerate(book.tabs)]}
     if kind == "batchUpdate":
         return google_batch.batch_update(book, payload)

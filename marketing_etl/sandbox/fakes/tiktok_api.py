@@ -2,11 +2,12 @@
 
 Behaves as the reference describes: everything is HTTP 200 with a {code, message, request_id,
 data} envelope; list and object parameters arrive JSON-encoded in the query string; the token
-comes in the Access-Token header; lists are paged by page_info. It serves the store list, the
-product catalog, the report (tiktok_report.py) and the video list (tiktok_videos.py), and counts
-report calls per UTC day against the app's daily quota, answering 40100 once it is spent. Tests
-can queue error answers (throttling, TikTok faults), clamp pages below page_size (as TikTok
-sometimes does), and add latency. Every request is kept in `calls`.
+comes in the Access-Token header; lists are paged by page_info. It serves the token's
+advertisers (tiktok_accounts.py), the store list, the product catalog, the report
+(tiktok_report.py) and the video list (tiktok_videos.py), and counts report calls per UTC day
+against the app's daily quota, answering 40100 once it is spent. Tests can queue error answers
+(throttling, TikTok faults), clamp pages below page_size (as TikTok sometimes does), and add
+latency. Every request is kept in `calls`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
@@ -23,8 +25,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from marketing_etl.sandbox.fakes.tiktok_accounts import advertiser_info, advertisers_of_token
 from marketing_etl.sandbox.fakes.tiktok_data import Dataset
-from marketing_etl.sandbox.fakes.tiktok_report import report_rows
+from marketing_etl.sandbox.fakes.tiktok_report import report_rows, total_metrics
 from marketing_etl.sandbox.fakes.tiktok_videos import video_items
 from marketing_etl.sandbox.fakes.tiktok_wire import ApiError, Query, envelope, page
 
@@ -64,6 +67,8 @@ class FakeTikTok:
             Route(PREFIX + "/gmv_max/store/list/", self._endpoint(self._stores)),
             Route(PREFIX + "/gmv_max/video/get/", self._endpoint(self._videos)),
             Route(PREFIX + "/store/product/get/", self._endpoint(self._catalog)),
+            Route(PREFIX + "/oauth2/advertiser/get/", self._endpoint(partial(advertisers_of_token, data))),
+            Route(PREFIX + "/advertiser/info/", self._endpoint(partial(advertiser_info, data))),
         ]
         self.app = Starlette(routes=routes)
 
@@ -151,7 +156,11 @@ class FakeTikTok:
 
     def _report(self, query: Query) -> dict[str, Any]:
         self._check_advertiser(query)
-        return self._page(query, report_rows(self.data, query), "list", REPORT_PAGE_MAX)
+        rows = report_rows(self.data, query)
+        answer = self._page(query, rows, "list", REPORT_PAGE_MAX)
+        if query.json("enable_total_metrics", default=False) is True:
+            answer["total_metrics"] = total_metrics(rows, query.json("metrics"), self.data.totals_differ)
+        return answer
 
     def _check_advertiser(self, query: Query) -> None:
         if query.text("advertiser_id") != self.data.advertiser_id:

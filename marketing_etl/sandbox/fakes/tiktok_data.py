@@ -48,6 +48,8 @@ class Dataset:
     store_name: str
     bc_id: str
     currency: str = "USD"
+    advertiser_name: str = "Demo Advertiser"
+    timezone: str = "Asia/Ho_Chi_Minh"
     campaigns: list[Campaign] = field(default_factory=list)
     catalog: list[Product] = field(default_factory=list)
     product_days: list[ProductDay] = field(default_factory=list)
@@ -56,3 +58,6 @@ class Dataset:
     removed_items: set[str] = field(default_factory=set)
     # False: the store list says the store cannot run GMV Max, and its report is empty.
     gmv_max_available: bool = True
+    # The sandbox's "mismatch" fixture: the report's total_metrics say 5 % more cost than its
+    # rows add up to, so the totals check has a difference to flag.
+    totals_differ: bool = False

@@ -10,6 +10,7 @@ Overview Report" as facebook_daily, and the original's clients did the same with
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 from types import MappingProxyType
 
@@ -32,6 +33,7 @@ from marketing_etl.sources.facebook.fetch import ReportFetch
 from marketing_etl.sources.facebook.plan import canonical_field, plan_report
 from marketing_etl.sources.facebook.platform_rules import off_meta_columns, off_meta_note
 from marketing_etl.sources.facebook.throttle import FacebookTuning
+from marketing_etl.sources.facebook.totals import FacebookTotals
 from marketing_etl.sources.facebook.versions import version_status
 
 
@@ -74,7 +76,8 @@ class FacebookSource(Source):
             )
         self._check_version(ctx)
         plan = plan_report(template, ctx.spec.selected_fields)
-        description = describe_report(plan, ctx.spec)
+        totals = FacebookTotals(ctx, plan, self._tuning, transport=self._transport)
+        description = replace(describe_report(plan, ctx.spec), totals=totals)
         off_meta = off_meta_columns(template, [canonical_field(template, c.header) for c in plan.columns])
         if off_meta:
             ctx.warn(off_meta_note(template, off_meta))

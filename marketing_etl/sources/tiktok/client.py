@@ -119,10 +119,14 @@ class TikTokClient:
         params: Mapping[str, object],
         list_key: str = "list",
         page_size: int = REPORT_PAGE_SIZE,
+        on_first: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> list[dict[str, Any]]:
         """Every item of a paged list. The page count comes from page_info.total_page only:
-        TikTok may return fewer items than page_size on pages that are not the last."""
+        TikTok may return fewer items than page_size on pages that are not the last.
+        `on_first` sees the first page's data (what every page repeats, such as total_metrics)."""
         first = self.get(path, {**params, "page": 1, "page_size": page_size})
+        if on_first is not None:
+            on_first(first)
         items: list[dict[str, Any]] = list(first.get(list_key) or [])
         total_pages = int((first.get("page_info") or {}).get("total_page") or 1)
         if total_pages <= 1 or not items:

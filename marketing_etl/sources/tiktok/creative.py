@@ -23,6 +23,7 @@ from marketing_etl.sources.tiktok.fields import CREATIVE_ATTRIBUTES, CREATIVE_ME
 from marketing_etl.sources.tiktok.parallel import map_in_threads
 from marketing_etl.sources.tiktok.queries import ReportRow, batches, report
 from marketing_etl.sources.tiktok.shaping import Lookups, head_cells, metric_cells, product_cells, project
+from marketing_etl.sources.tiktok.totals import TikTokTotals
 
 Pair = tuple[str, str]  # (campaign_id, item_group_id)
 
@@ -42,6 +43,7 @@ def creative_rows(
     progress: range,
     *,
     drop_idle: bool,
+    totals: TikTokTotals | None = None,
 ) -> Iterator[list[Any]]:
     spec = lookups.spec
     with_attributes = any(column.name in CREATIVE_ATTRIBUTES for column in columns)
@@ -51,7 +53,7 @@ def creative_rows(
         ctx.log(
             f"{len(pairs)} campaign/product pairs with creatives to read for {window.start} to {window.end}"
         )
-        rows = [row for row in _metrics(client, lookups, window, pairs) if not (drop_idle and _idle(row))]
+        rows = _metrics(client, lookups, window, pairs, drop_idle, totals)
         rows.sort(key=lambda row: tuple(row.dimensions.get(name, "") for name in KEY))
         attributes = creative_attributes(ctx, client, lookups, window, rows) if with_attributes else {}
         for row in rows:
@@ -75,7 +77,12 @@ def _pairs(client: TikTokClient, lookups: Lookups, window: Window, drop_idle: bo
 
 
 def _metrics(
-    client: TikTokClient, lookups: Lookups, window: Window, pairs: Sequence[Pair]
+    client: TikTokClient,
+    lookups: Lookups,
+    window: Window,
+    pairs: Sequence[Pair],
+    drop_idle: bool,
+    totals: TikTokTotals | None,
 ) -> list[ReportRow]:
     products_of: dict[str, set[str]] = defaultdict(set)
     for campaign_id, item_group_id in pairs:
@@ -85,19 +92,29 @@ def _metrics(
         for campaign_batch in batches(sorted(products_of))
         for product_batch in batches(sorted({g for c in campaign_batch for g in products_of[c]}))
     ]
+    wanted = set(pairs)
 
     def one(query: tuple[list[str], list[str]]) -> list[ReportRow]:
         filtering = {"campaign_ids": query[0], "item_group_ids": query[1]}
-        return report(client, lookups.spec, window, KEY, METRICS, filtering)
+        first: dict[str, Any] = {}
+        rows = report(
+            client, lookups.spec, window, KEY, METRICS, filtering, None if totals is None else first.update
+        )
+        # A batch spans every campaign x product combination; keep only the pairs asked about.
+        kept: list[ReportRow] = []
+        left_out: list[ReportRow] = []
+        for row in rows:
+            keeps = _pair(row) in wanted and not (drop_idle and _idle(row))
+            (kept if keeps else left_out).append(row)
+        if totals is not None:
+            totals.add_query(first, has_rows=bool(rows), left_out=[row.metrics for row in left_out])
+        return kept
 
-    wanted = set(pairs)
-    rows = [row for rows in map_in_threads(one, queries, client.workers) for row in rows]
-    # A batch spans every campaign x product combination; keep only the pairs asked about.
-    return [
-        row
-        for row in rows
-        if (row.dimensions.get("campaign_id"), row.dimensions.get("item_group_id")) in wanted
-    ]
+    return [row for rows in map_in_threads(one, queries, client.workers) for row in rows]
+
+
+def _pair(row: ReportRow) -> tuple[str | None, str | None]:
+    return row.dimensions.get("campaign_id"), row.dimensions.get("item_group_id")
 
 
 def _idle(row: ReportRow) -> bool:

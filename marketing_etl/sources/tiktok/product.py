@@ -16,13 +16,19 @@ from marketing_etl.sources.tiktok.dates import DAILY_MAX_DAYS, Window, windows
 from marketing_etl.sources.tiktok.fields import PRODUCT_METRICS
 from marketing_etl.sources.tiktok.queries import ReportRow, batches, report
 from marketing_etl.sources.tiktok.shaping import Lookups, head_cells, metric_cells, product_cells, project
+from marketing_etl.sources.tiktok.totals import TikTokTotals
 
 DIMENSIONS = ("campaign_id", "item_group_id", "stat_time_day")
 METRICS = tuple(column.name for column in PRODUCT_METRICS)
 
 
 def product_rows(
-    ctx: JobContext, client: TikTokClient, lookups: Lookups, columns: list[Column], progress: range
+    ctx: JobContext,
+    client: TikTokClient,
+    lookups: Lookups,
+    columns: list[Column],
+    progress: range,
+    totals: TikTokTotals | None = None,
 ) -> Iterator[list[Any]]:
     spec = lookups.spec
     campaign_ids = sorted(lookups.campaigns)
@@ -30,7 +36,15 @@ def product_rows(
     for number, window in enumerate(spans, start=1):
         rows: list[ReportRow] = []
         for batch in batches(campaign_ids):
-            rows += report(client, spec, window, DIMENSIONS, METRICS, {"campaign_ids": batch})
+            rows += report(
+                client,
+                spec,
+                window,
+                DIMENSIONS,
+                METRICS,
+                {"campaign_ids": batch},
+                None if totals is None else totals.add,
+            )
         rows.sort(key=lambda row: tuple(row.dimensions.get(name, "") for name in DIMENSIONS))
         for row in rows:
             yield project(_cells(lookups, window, row), columns)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,20 +51,22 @@ def report(
     dimensions: Sequence[str],
     metrics: Sequence[str],
     filtering: Mapping[str, object],
+    totals: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> list[ReportRow]:
     """Every row of one GMV Max report query, all pages. A row repeated across pages (TikTok
-    pages an unsorted result) is kept once."""
-    items = client.pages(
-        REPORT_PATH,
-        {
-            "advertiser_id": spec.advertiser_id,
-            "store_ids": [spec.store_id],
-            "dimensions": list(dimensions),
-            "metrics": list(metrics),
-            "filtering": dict(filtering),
-            **window.params(),
-        },
-    )
+    pages an unsorted result) is kept once. `totals`: asks for total_metrics and receives the
+    first page's data (the totals check)."""
+    params: dict[str, object] = {
+        "advertiser_id": spec.advertiser_id,
+        "store_ids": [spec.store_id],
+        "dimensions": list(dimensions),
+        "metrics": list(metrics),
+        "filtering": dict(filtering),
+        **window.params(),
+    }
+    if totals is not None:
+        params["enable_total_metrics"] = True
+    items = client.pages(REPORT_PATH, params, on_first=totals)
     unique: dict[tuple[str, ...], ReportRow] = {}
     for item in items:
         dims = {name: str(value) for name, value in (item.get("dimensions") or {}).items()}

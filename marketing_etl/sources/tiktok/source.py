@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import closing
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -34,6 +35,7 @@ from marketing_etl.sources.tiktok.product import product_rows
 from marketing_etl.sources.tiktok.queries import find_store, list_campaigns, load_catalog
 from marketing_etl.sources.tiktok.quota import ReportQuota, campaign_list_calls, rows_calls
 from marketing_etl.sources.tiktok.shaping import Lookups
+from marketing_etl.sources.tiktok.totals import TikTokTotals
 
 BUDGET_NAMESPACE = "tiktok"
 _ROWS_PROGRESS = range(20, 95)
@@ -93,8 +95,12 @@ class TikTokReportSource(Source):
         except BaseException:
             client.close()
             raise
-        rows = self._rows(ctx, client, lookups, columns)
-        return Report(columns=columns, rows=rows, description=self._describe(spec))
+        # The report's own calls carry the totals check (sources/tiktok/totals.py).
+        totals = None
+        if ctx.settings.totals_check:
+            totals = TikTokTotals(spec.advertiser_id or "", columns)
+        rows = self._rows(ctx, client, lookups, columns, totals)
+        return Report(columns=columns, rows=rows, description=replace(self._describe(spec), totals=totals))
 
     def _describe(self, spec: JobSpec) -> ReportDescription:
         """For the currency transform: product rows are days, creative rows add up a window."""
@@ -135,13 +141,20 @@ class TikTokReportSource(Source):
         return Lookups(spec, store, campaigns, catalog)
 
     def _rows(
-        self, ctx: JobContext, client: TikTokClient, lookups: Lookups, columns: list[Column]
+        self,
+        ctx: JobContext,
+        client: TikTokClient,
+        lookups: Lookups,
+        columns: list[Column],
+        totals: TikTokTotals | None,
     ) -> Iterator[list[Any]]:
         with closing(client):
             if not lookups.campaigns:
                 return
             if self.task == "product":
-                yield from product_rows(ctx, client, lookups, columns, _ROWS_PROGRESS)
+                yield from product_rows(ctx, client, lookups, columns, _ROWS_PROGRESS, totals)
             else:
                 drop_idle = ctx.settings.tiktok_drop_idle_creatives
-                yield from creative_rows(ctx, client, lookups, columns, _ROWS_PROGRESS, drop_idle=drop_idle)
+                yield from creative_rows(
+                    ctx, client, lookups, columns, _ROWS_PROGRESS, drop_idle=drop_idle, totals=totals
+                )

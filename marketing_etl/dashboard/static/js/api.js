@@ -47,6 +47,16 @@ export async function postJSON(path, body) {
   return parse(response);
 }
 
+/** PUT or DELETE (or POST) with the dashboard action header. */
+export async function sendJSON(method, path, body) {
+  const response = await fetch(`${API}${path}`, {
+    method,
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-Dashboard": "1" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return response.status === 204 ? null : parse(response);
+}
+
 export function jobPath(jobId, suffix = "") {
   return `/jobs/${encodeURIComponent(jobId)}${suffix}`;
 }

@@ -88,7 +88,8 @@ function start() {
   byId("view-job").hidden = !jobId;
   showTab(state.tab);
 
-  for (const link of document.querySelectorAll(".tabs a")) {
+  // Only the view tabs: Schedules and New report are pages of their own.
+  for (const link of document.querySelectorAll(".tabs a[data-tab]")) {
     link.addEventListener("click", (event) => {
       if (jobId) return; // a real link back to the overview
       event.preventDefault();

@@ -9,6 +9,8 @@ import { describeError, getJSON, jobPath, postJSON } from "./api.js";
 import { byId, fill, fillPairs, fmtDuration, fmtNumber, fmtTime, h, safeHref, statusBadge } from "./dom.js";
 import { LogStream } from "./log_stream.js";
 import { sandboxSheetHref } from "./sandbox.js";
+import { renderNotifications } from "./notifications.js";
+import { renderTotals } from "./totals_check.js";
 import { initUsageCharts, renderUsage } from "./usage_charts.js";
 
 let jobId = null;
@@ -25,6 +27,7 @@ export async function openJob(id) {
   document.title = `Job ${id} · Marketing ETL`;
   fill(byId("job-id"), id);
   byId("log-download").href = `/api/dashboard${jobPath(id, "/log.txt")}`;
+  byId("copy-job").href = `/dashboard/new?from=${encodeURIComponent(id)}`;
   byId("cancel-job").addEventListener("click", cancel);
   byId("retry-job").addEventListener("click", () => retry(null));
   const form = byId("retry-token");
@@ -44,6 +47,8 @@ export async function refreshJob() {
   detail = fresh;
   renderDetail();
   renderUsage(usage);
+  await renderTotals(jobId);
+  await renderNotifications(jobId);
 }
 
 function renderDetail() {
@@ -113,7 +118,7 @@ async function cancel() {
 
 async function retry(token) {
   const form = byId("retry-token");
-  if (token === null && detail && !detail.token_stored) {
+  if (token === null && detail && !detail.token_stored && !detail.uses_connection) {
     form.hidden = false;
     form.elements.access_token.focus();
     return;

@@ -8,6 +8,7 @@ import { getJSON } from "./api.js";
 import { STATUS_COLORS, bars, lines, pie } from "./charts.js";
 import { byId, fill, fmtDuration, fmtNumber, fmtPct, fmtTime, h } from "./dom.js";
 import { refreshJobs, setFilter, setTemplateOptions } from "./jobs_table.js";
+import { renderBrokenChannels } from "./notifications.js";
 import { state } from "./state.js";
 
 export function card(label, value) {
@@ -38,9 +39,13 @@ export function timelineSeries(timeline, withPlatform) {
 }
 
 export async function refreshOverview() {
-  const [summary] = await Promise.all([getJSON("/summary", { time_range: state.time_range }), refreshJobs()]);
+  const [summary] = await Promise.all([
+    getJSON("/summary", { time_range: state.time_range }),
+    refreshJobs(),
+    renderBrokenChannels(),
+  ]);
   const jobs = summary.jobs;
-  fill(byId("overview-cards"), jobCards(jobs));
+  fill(byId("overview-cards"), ...jobCards(jobs), card("Totals mismatches", fmtNumber(summary.totals_mismatches)));
   pie(byId("chart-status"), jobs.counts_by_status, { colors: STATUS_COLORS });
   pie(byId("chart-task-type"), jobs.counts_by_task_type, { type: "pie" });
   renderTopUsers(summary.top_users);
