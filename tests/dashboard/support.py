@@ -11,11 +11,11 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -30,6 +30,12 @@ from tests.api.helpers import DASH_AUTH, fb_body, hours_ago, tt_body
 from tests.fakes.server import serve_app
 from tests.plugins import register
 from tests.services import need
+
+with suppress(ImportError):  # chromium_path() reports a missing playwright
+    from playwright.sync_api import sync_playwright
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -54,6 +60,42 @@ def chromium_path() -> str:
         need(False, "the Python package playwright")
     assert path is not None
     return path
+
+
+@contextmanager
+def system_chromium() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright's own driver (nothing downloaded)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@contextmanager
+def dashboard_page(
+    browser: Browser,
+    base_url: str,
+    *,
+    width: int = 1280,
+    height: int = 1000,
+    auth: tuple[str, str] = DASH_AUTH,
+) -> Iterator[Page]:
+    """A page logged in to the dashboard; the test fails on any script error the page raised."""
+    context = browser.new_context(
+        base_url=base_url,
+        http_credentials={"username": auth[0], "password": auth[1]},
+        viewport={"width": width, "height": height},
+    )
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield opened
+    finally:
+        context.close()
+    assert not errors, f"script errors on the page: {errors}"
 
 
 @dataclass

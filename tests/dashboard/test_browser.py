@@ -21,11 +21,19 @@ import pytest
 from marketing_etl.api import job_list
 from marketing_etl.models import JobStatus, LogLine
 from tests.api.helpers import DASH_AUTH, fb_body, make_settings, new_job_id, tt_body
-from tests.dashboard.support import CHROMIUM_ARGS, XSS, Server, chromium_path, seed_demo, seed_job, serve
+from tests.dashboard.support import (
+    XSS,
+    Server,
+    chromium_path,
+    seed_demo,
+    seed_job,
+    serve,
+    system_chromium,
+)
 
 # Without playwright, chromium_path() turns every test into a skip (a failure under REQUIRE_SERVICES=1).
 with contextlib.suppress(ImportError):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Dialog, Locator, Page, Request, Route
@@ -46,12 +54,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with system_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

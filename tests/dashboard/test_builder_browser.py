@@ -24,11 +24,11 @@ from marketing_etl.sandbox.demo_data import (
     TIKTOK_STORE_NAME,
 )
 from marketing_etl.sandbox.magic import EXPIRED_TOKEN, EXPIRES_SOON_DAYS, EXPIRES_SOON_TOKEN
-from tests.dashboard.support import CHROMIUM_ARGS, chromium_path
+from tests.dashboard.support import chromium_path, dashboard_page, system_chromium
 from tests.sandbox.support import DASH_AUTH, SandboxServer, serve_sandbox
 
 with contextlib.suppress(ImportError):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -52,30 +52,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
 
 @pytest.fixture(scope="module")
 def browser(server: SandboxServer) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with system_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser: Browser, server: SandboxServer) -> Iterator[Page]:
     expect.set_options(timeout=WAIT_MS)
-    context = browser.new_context(
-        base_url=server.url,
-        http_credentials={"username": DASH_AUTH[0], "password": DASH_AUTH[1]},
-        viewport={"width": 1280, "height": 1000},
-    )
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+    with dashboard_page(browser, server.url, auth=DASH_AUTH) as opened:
         yield opened
-    finally:
-        context.close()
-    assert not errors, f"script errors on the page: {errors}"
 
 
 @pytest.fixture(scope="module")

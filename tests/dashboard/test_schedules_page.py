@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.api.helpers import DASH_AUTH, make_settings
-from tests.dashboard.support import CHROMIUM_ARGS, XSS, Server, chromium_path, serve
+from tests.api.helpers import make_settings
+from tests.dashboard.support import XSS, Server, chromium_path, dashboard_page, serve, system_chromium
 from tests.schedules.support import job_body
 
 with contextlib.suppress(ImportError):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -40,30 +40,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with system_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser: Browser, server: Server) -> Iterator[Page]:
     expect.set_options(timeout=WAIT_MS)
-    context = browser.new_context(
-        base_url=server.url,
-        http_credentials={"username": DASH_AUTH[0], "password": DASH_AUTH[1]},
-        viewport={"width": 1280, "height": 900},
-    )
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+    with dashboard_page(browser, server.url, height=900) as opened:
         yield opened
-    finally:
-        context.close()
-    assert not errors, f"script errors on the page: {errors}"
 
 
 def make_schedule(server: Server, **overrides: Any) -> dict[str, Any]:

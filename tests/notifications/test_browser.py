@@ -10,13 +10,13 @@ from pathlib import Path
 from marketing_etl.models import JobStatus
 from marketing_etl.notifications.delivery import Deliverer
 from marketing_etl.notifications.events import on_job_finished
-from tests.api.helpers import DASH_AUTH, make_settings
-from tests.dashboard.support import CHROMIUM_ARGS, chromium_path, seed_job, serve
+from tests.api.helpers import make_settings
+from tests.dashboard.support import chromium_path, dashboard_page, seed_job, serve, system_chromium
 from tests.notifications.receivers import http_receiver
 from tests.notifications.support import notify_settings
 
 with contextlib.suppress(ImportError):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
 WAIT_MS = 15_000
 BAD = "rgb(214, 69, 69)"  # --bad in dashboard.css
@@ -33,14 +33,7 @@ def test_job_page_lists_attempts_and_overview_shows_the_broken_channel(tmp_path:
             sender = Deliverer(services.store, services.settings, services.vault)
             assert sender.deliver_due() == 1
             sender.close()
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-                context = browser.new_context(
-                    base_url=server.url, http_credentials={"username": DASH_AUTH[0], "password": DASH_AUTH[1]}
-                )
-                page = context.new_page()
-                errors: list[str] = []
-                page.on("pageerror", lambda error: errors.append(str(error)))
+            with system_chromium() as browser, dashboard_page(browser, server.url) as page:
                 expect.set_options(timeout=WAIT_MS)
                 page.goto("/dashboard/jobs/notify-job")
                 table = page.locator("#notifications-table")
@@ -57,5 +50,3 @@ def test_job_page_lists_attempts_and_overview_shows_the_broken_channel(tmp_path:
                 banner = page.locator("#notify-broken")
                 expect(banner).to_be_visible()
                 expect(banner).to_contain_text('Notification channel "webhook" is broken')
-                browser.close()
-    assert errors == []
