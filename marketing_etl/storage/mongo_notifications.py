@@ -98,7 +98,8 @@ class MongoNotificationStore:
 
     def latest_by_channel(self) -> dict[str, Notification]:
         latest: dict[str, Notification] = {}
-        for channel in self._notifications.distinct("channel", {"state": {"$in": _DONE}}):
+        # Unfiltered, distinct reads the (channel, created_at) index only, not every document.
+        for channel in self._notifications.distinct("channel"):
             doc = self._notifications.find_one(
                 {"channel": channel, "state": {"$in": _DONE}},
                 _NO_ID,
