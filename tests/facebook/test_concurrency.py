@@ -153,12 +153,16 @@ def test_no_new_request_while_a_pause_at_75_percent_lasts(jobs: JobRunner, big: 
 def test_requests_resume_at_full_concurrency_when_usage_falls(jobs: JobRunner, big: FakeGraph) -> None:
     big.latency_s = 0.05
     big.usage_pct = 70.0  # 6 x (75 - 70) / 25 = 1.2: one at a time
-    spec = jobs.spec(ACCOUNT_DAILY, selected_fields=["spend"], end_date="2026-03-08")
+    # 28 one-row pages per account: the dozen one-at-a-time requests cannot finish an account,
+    # so all six still have pages to fetch when the usage falls.
+    spec = jobs.spec(ACCOUNT_DAILY, selected_fields=["spend"], end_date="2026-03-28")
     services = jobs.services(facebook_page_size=1, facebook_max_concurrency=6)
     result: list[JobStatus | None] = []
     worker = jobs.start(services, spec, result)
     try:
         wait_until(lambda: len(big.requests) >= 12, 10, "a dozen requests at 70 % usage")
+        # Slower answers from here on, so six requests overlap even on a loaded machine.
+        big.latency_s = 0.1
         big.usage_pct = 3.0
     finally:
         worker.join(timeout=30)
